@@ -1,0 +1,205 @@
+"""The Mesa model: households as arrays, meso agents as Mesa agents, a monthly schedule.
+
+Each month, in order (DESIGN §3): demography (January), shocks, labour market, industry,
+transfers, monitoring (December), accounting. A burn-in of ``model.burn_in_months`` months,
+run with the start month's rules and not recorded, lets employment settle before January 2021;
+demography, wage growth and price moves happen only in the Januaries after the start.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import mesa
+import numpy as np
+
+from . import accounts as acc
+from .agents import JobProvider, create_meso_agents
+from .population import COUNTIES, CROPS
+from .submodels import demography, industry, labour, monitoring, shocks, transfers
+
+
+class MigrantIncomeModel(mesa.Model):
+    """Monthly simulation of migrant household incomes.
+
+    Parameters
+    ----------
+    scenario : sim.scenario.Scenario
+    population : sim.population.Population
+        The households to simulate; the model changes it in place (pass a copy to keep it).
+    rng : numpy.random.Generator or seed-like
+        The model's random stream (``model.rng``).
+    burn_in : int, optional
+        Months of burn-in; by default ``model.burn_in_months``.
+    """
+
+    def __init__(self, scenario, *, population, rng=None, burn_in=None):
+        super().__init__(rng=rng)
+        self.scenario, self.population = scenario, population
+        self.providers, self.brokers, self.coops, self.collectives = create_meso_agents(self, population)
+        months = scenario.months()
+        burn = int(self.params(months[0]).model.burn_in_months if burn_in is None else burn_in)
+        before = [_add_months(months[0], -k) for k in range(burn, 0, -1)]
+        self.calendar = [(d, False) for d in before] + [(d, True) for d in months]
+        self.wage_index = 1.0
+        self.prices = {"livestock": 1.0, "livestock_last": 1.0, "crops": 1.0}
+        self.disaster = np.zeros(len(COUNTIES), dtype=bool)
+        self.accounts = acc.Accounts()
+        self.running = True
+
+    def params(self, date):
+        """Parameters in effect on ``date``; burn-in months use the start month's."""
+        return self.scenario.parameters.at(max(date, self.scenario.start))
+
+    def step(self):
+        date, recorded = self.calendar[self.steps - 1]
+        P = self.params(date)
+        pop = self.population
+        ledger = acc.Ledger(pop.households.n)
+        if date.month == 1 or self.steps == 1:
+            self.new_year(P, date, ledger, trend=recorded and date > self.scenario.start)
+        sick, cost = shocks.fall_ill(pop.persons, P, self.rng)
+        shocks.lose_job_from_illness(pop.persons, sick, P, self.rng)
+        self.labour_market(P, date, sick, ledger)
+        self.industry(P, date, ledger)
+        self.transfers(P, date, cost, ledger)
+        if recorded:
+            self.accounts.record_month(date, ledger, pop.households, pop.persons)
+        self.year_income += ledger.total()
+        if date.month == 12:
+            self.end_year(P, date, recorded)
+        if self.steps >= len(self.calendar):
+            self.running = False
+
+    # -- yearly processes -------------------------------------------------------------------
+    def new_year(self, P, date, ledger, trend):
+        pop, h = self.population, self.population.households
+        if trend:
+            demography.age_one_year(pop, P, self.rng, labour.AWAY)
+            self.wage_index *= 1.0 + P.labour.wage_growth
+            self.prices = shocks.next_prices(self.prices, P, self.rng)
+        for b in self.brokers:
+            b.update(P.labour.broker_coverage)
+        self.set_capacities(P)
+        trained = labour.train(pop, P.labour.training_places * pop.scale, self.rng)
+        ledger.spend("training", trained * P.labour.training_cost)
+        industry.adopt_livestock(h, len(pop.villages.key), P, self.rng)
+        self.loans = industry.new_businesses(h, pop.scale, P, self.rng)
+        self.accounts.start_year(h, pop.villages)
+        self.year_income = np.zeros(h.n)
+        self.year_dibao = np.zeros(h.n)
+        self.year_out_of_pocket = np.zeros(h.n)
+        self.residual_ytd = np.zeros(pop.persons.n)
+        self.months_employed = np.zeros(pop.persons.n, dtype=np.int16)
+
+    def set_capacities(self, P):
+        pop = self.population
+        households_by_county = np.bincount(pop.households.county, minlength=len(COUNTIES))
+        for a in self.providers:
+            size = _lookup(P, a.size_parameter)
+            a.set_capacity(size * households_by_county[a.county] if a.kind == "local" else size * pop.scale)
+
+    def end_year(self, P, date, recorded):
+        if recorded:
+            self.accounts.record_year(date.year, self.indicators(P))
+        # During burn-in only the last December reviews households: earlier reviews would judge
+        # incomes of a labour market that has not settled yet.
+        if recorded or self.calendar[self.steps][1]:
+            monitoring.review(self.population.households, self.year_income, self.year_dibao,
+                              self.year_out_of_pocket, P, self.rng)
+
+    def indicators(self, P):
+        """Household-level outcomes of the year (shares of households, yuan)."""
+        h, p = self.population.households, self.population.persons
+        alive = h.size > 0
+        per_capita = np.where(alive, self.year_income / np.maximum(h.size, 1), np.inf)
+        stable = np.bincount(p.hh, weights=self.months_employed >= P.monitoring.stable_job_months,
+                             minlength=h.n) > 0
+        cash_crop = ~h.rents_out & (h.crop != CROPS.index("grain_potato")) & (h.land > 0)
+        industry_ok = (h.cattle > 0) | (h.sheep > 0) | h.business | cash_crop
+        labour_hh = np.bincount(p.hh, weights=p.ability > 0, minlength=h.n) > 0
+        return {"households": alive.sum(),
+                "below_monitoring_line_share": (per_capita[alive] < P.monitoring.line).mean(),
+                "monitored_share": (h.monitoring[alive] > 0).mean(),
+                "dibao_share": h.dibao[alive].mean(),
+                "labour_households_with_stable_job_share": stable[labour_hh].mean(),
+                "labour_households_with_stable_job_or_industry_share": (stable | industry_ok)[labour_hh].mean(),
+                "guarantee_loans_issued_yuan": self.loans}
+
+    # -- monthly processes ------------------------------------------------------------------
+    def labour_market(self, P, date, sick, ledger):
+        pop, p = self.population, self.population.persons
+        labour.separate(p, P, self.rng)
+        rows = labour.searchers(p, sick, P, self.rng)
+        village = pop.households.village[p.hh[rows]]
+        home, away, finite = labour.utilities(labour.market_wages(P, self.wage_index),
+                                              labour.personal_wage_factor(p, rows, P),
+                                              p.ability[rows] == 1,
+                                              labour.away_share_by_village(pop)[village], P)
+        hired = labour.recruit(pop, rows, labour.accept_probability(finite, home[:, None], away[:, None]),
+                               self.providers, self.rng)
+        broker = np.array([b.active for b in self.brokers])[village]
+        left = ~hired
+        labour.go_away(p, rows[left], home[left], away[left],
+                       labour.away_match_probability(p.trained[rows[left]], broker[left], P), self.rng)
+        wage = labour.pay(p, sick, P, self.wage_index, date.month)
+        ledger.add("wages", np.bincount(p.hh, weights=wage, minlength=pop.households.n))
+        ledger.spend("public_posts", wage[p.job == labour.POST].sum())
+        self.months_employed += p.job > labour.NONE
+
+    def industry(self, P, date, ledger):
+        pop, h = self.population, self.population.households
+        operating = industry.business_income(h, P, self.wage_index)
+        if date.month == P.industry.crops.harvest_month:
+            self.disaster = shocks.county_disasters(P, self.rng)
+            operating = operating + industry.crop_income(h, self.disaster, self.prices, P)
+        ledger.add("operating", operating + industry.livestock_income(h, self.prices, P, date.month))
+        ledger.add("property", industry.land_rent(h, P))
+        if date.month == 12:
+            ledger.add("property", industry.dividends(h, len(pop.villages.key), self.collectives,
+                                                      self.coops, P))
+
+    def transfers(self, P, date, cost, ledger):
+        pop, h, p = self.population, self.population.households, self.population.persons
+        n = h.n
+        pension = np.bincount(p.hh, weights=transfers.pensions(p, P), minlength=n)
+        dibao = transfers.dibao_topup(h, P)
+        insured = h.insured[p.hh]
+        basic, critical, oop = transfers.medical_payouts(cost, self.residual_ytd, insured, P)
+        oop_hh = np.bincount(p.hh, weights=oop, minlength=n)
+        assistance = transfers.temporary_assistance(oop_hh, P)
+        received = pension + dibao + assistance + np.bincount(p.hh, weights=basic + critical, minlength=n)
+        ledger.spend("pensions", pension.sum())
+        ledger.spend("dibao", dibao.sum())
+        ledger.spend("temporary_assistance", assistance.sum())
+        if date.month == 1:
+            own, county = transfers.premiums(h, P)
+            received -= own
+            ledger.spend("health_insurance", county.sum())
+        if date.month == P.transfers.yearly_payment_month:
+            farmland, cattle = transfers.farmland_subsidy(h, P), transfers.livestock_subsidy(h, P)
+            contributions = np.bincount(p.hh, weights=transfers.pension_contributions(p, h, P), minlength=n)
+            received += farmland + cattle - contributions
+            ledger.spend("farmland_subsidy", farmland.sum())
+            ledger.spend("livestock_subsidy", cattle.sum())
+        ledger.add("transfers", received)
+        self.year_dibao += dibao
+        self.year_out_of_pocket += oop_hh
+
+
+def simulate(scenario, population, rng, burn_in=None):
+    """Run ``scenario`` on ``population`` to its end; returns the model (tables in ``model.accounts``)."""
+    model = MigrantIncomeModel(scenario, population=population, rng=rng, burn_in=burn_in)
+    while model.running:
+        model.step()
+    return model
+
+
+def _add_months(date, k):
+    m = date.year * 12 + date.month - 1 + k
+    return dt.date(m // 12, m % 12 + 1, 1)
+
+
+def _lookup(snapshot, path):
+    for part in path.split("."):
+        snapshot = snapshot[part]
+    return snapshot

@@ -1,0 +1,101 @@
+"""Demography, once a year in January: ageing, school, births, deaths and labour ability."""
+from __future__ import annotations
+
+import numpy as np
+
+ABILITY_NONE, ABILITY_WEAK, ABILITY_FULL = 0, 1, 2
+
+
+def labour_ability(age, student, disabled, chronic, L):
+    """Labour ability (0 none, 1 weak or half, 2 full) of each person.
+
+    Of working age (``L.working_age``), not in school and without a disability: full, or weak
+    from ``L.weak_age`` or with a chronic illness (NBS convention for 半劳动力).
+    """
+    working = (age >= L.working_age["min"]) & (age <= L.working_age["max"]) & ~student & ~disabled
+    weak = (age >= L.weak_age) | chronic
+    return np.where(working, np.where(weak, ABILITY_WEAK, ABILITY_FULL), ABILITY_NONE).astype(np.int8)
+
+
+def school_transitions(age, student, P, rng):
+    """Who is in school after a birthday: 6-15 all, 16-18 and 19-22 by enrolment, none after."""
+    pp = P.population
+    stay_upper = rng.random(len(age)) < pp.upper_secondary_enrolment
+    # conditional on being in upper secondary, the chance of going on to tertiary
+    stay_tertiary = rng.random(len(age)) < min(1.0, pp.tertiary_enrolment / pp.upper_secondary_enrolment)
+    return np.select(
+        [age < 6, age <= 15, age == 16, age <= 18, age == 19, age <= 22],
+        [False, True, student & stay_upper, student, student & stay_tertiary, student], False)
+
+
+def mortality(age, P):
+    """Yearly chance of death by age (``demography.mortality``)."""
+    m = P.demography.mortality
+    return np.select([age < 60, age < 70], [m["under60"], m["a60_69"]], m["over70"])
+
+
+def birth_probability(age, female, P):
+    """Yearly chance that each woman aged 20-44 gives birth, so births per person = ``demography.births``."""
+    mothers = female & (age >= 20) & (age <= 44)
+    per_mother = P.demography.births * len(age) / max(int(mothers.sum()), 1)
+    return np.where(mothers, min(per_mother, 1.0), 0.0)
+
+
+def primary_earners(hh, full, attachment, rng):
+    """Rows of new main earners: one full-ability member, at random, in each household that has
+    full labour but no member already marked as main earner (attachment 0).
+
+    The main earner always takes part in the labour market: households send at least one member
+    to work (seed 004 实施意见 §二(三) wants one stable worker per household with labour).
+    """
+    has = np.zeros(int(hh.max()) + 1 if len(hh) else 0, dtype=bool)
+    has[hh[full & (attachment == 0)]] = True
+    rows = np.flatnonzero(full & ~has[hh])
+    rows = rows[rng.permutation(len(rows))]
+    _, first = np.unique(hh[rows], return_index=True)
+    return rows[first]
+
+
+def newborns(hh, P, rng):
+    """Persons aged 0 born into households ``hh``."""
+    from ..population import Persons
+    n = len(hh)
+    return Persons(hh=hh.astype(np.int32), age=np.zeros(n, np.int16),
+                   female=rng.random(n) < P.population.female_share, chronic=np.zeros(n, bool),
+                   disabled=np.zeros(n, bool), student=np.zeros(n, bool), trained=np.zeros(n, bool),
+                   wage_factor=rng.lognormal(0.0, P.population.productivity_sigma, n).astype(np.float32),
+                   attachment=rng.random(n, dtype=np.float32),
+                   ability=np.zeros(n, np.int8), job=np.zeros(n, np.int8),
+                   employer=np.full(n, -1, np.int32))
+
+
+def end_incompatible_jobs(persons, away_job):
+    """People without labour ability leave any job; weak labour leaves work away."""
+    ends = (persons.ability == ABILITY_NONE) | ((persons.ability == ABILITY_WEAK) & (persons.job == away_job))
+    persons.job[ends] = 0
+    persons.employer[ends] = -1
+
+
+def age_one_year(pop, P, rng, away_job):
+    """One year of ageing, school, deaths and births; returns the new Persons.
+
+    Households left without members are dissolved: they keep their row but own nothing, so no
+    income is booked to a household of no persons.
+    """
+    p = pop.persons
+    p.age += 1
+    p.student = school_transitions(p.age, p.student, P, rng)
+    dies = rng.random(p.n) < mortality(p.age, P)
+    mothers = rng.random(p.n) < birth_probability(p.age, p.female, P)
+    born = newborns(p.hh[mothers & ~dies], P, rng)
+    p = p.select(~dies).extend(born)
+    p.ability = labour_ability(p.age, p.student, p.disabled, p.chronic, P.labour)
+    p.attachment[primary_earners(p.hh, p.ability == 2, p.attachment, rng)] = 0.0
+    end_incompatible_jobs(p, away_job)
+    h = pop.households
+    h.size = np.bincount(p.hh, minlength=h.n)
+    gone = h.size == 0
+    h.land[gone], h.cattle[gone], h.sheep[gone] = 0.0, 0.0, 0.0
+    h.business[gone], h.coop_member[gone], h.rents_out[gone], h.dibao[gone] = False, False, False, False
+    pop.persons = p
+    return p

@@ -1,0 +1,203 @@
+"""Labour market, monthly: separations, job search, recruitment, work away, and wages.
+
+Each month, in order (DESIGN §3):
+
+1. Jobs end with a monthly hazard by kind (``labour.separation``); macro shocks multiply the
+   hazard of market jobs (``labour.job_loss_multiplier``).
+2. Non-employed persons of working age and labour ability who take part in the labour market
+   (``labour.participation``) search with ``labour.search_probability`` (not while in hospital).
+3. Finite jobs near home are filled first, provider by provider (near-home employers, workshops,
+   the industrial park, public posts; ``sim.agents.JobProvider.hire``, monitored households and,
+   for public posts, weak labour first). A searcher offered such a job accepts by a binary logit
+   of the job against their best alternative: work away (full labour only, with the network
+   effect of their village) or staying at home (``labour.reservation_wage``), on log wages, with a
+   preference for work near home.
+4. Searchers still without a job go away or stay home by the same logit, and those who go find
+   work with ``labour.match_probability_away``, raised by a village broker and by training.
+5. The employed earn their monthly wage; work away pays only in its season (February to November).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+JOBS = ("none", "away", "local", "workshop", "park", "public_post")
+JOB_LABELS = {"none": ("无工作", "No job"), "away": ("外出务工", "Work away"),
+              "local": ("就近务工", "Near-home work"), "workshop": ("帮扶车间", "Workshop"),
+              "park": ("园区企业", "Industrial park"), "public_post": ("公益性岗位", "Public post")}
+NONE, AWAY, LOCAL, WORKSHOP, PARK, POST = range(len(JOBS))
+MARKET_JOBS = (AWAY, LOCAL, WORKSHOP, PARK)
+FINITE_JOBS = (LOCAL, WORKSHOP, PARK, POST)
+
+
+def separation_hazard(P):
+    """Monthly chance that a job ends, indexed by job kind."""
+    L = P.labour
+    hazard = np.array([0.0] + [L.separation[k] for k in JOBS[1:]])
+    hazard[list(MARKET_JOBS)] *= L.job_loss_multiplier
+    return np.minimum(hazard, 1.0)
+
+
+def separate(persons, P, rng):
+    """End jobs at the monthly separation hazard."""
+    employed = np.flatnonzero(persons.job > NONE)
+    ends = employed[rng.random(len(employed)) < separation_hazard(P)[persons.job[employed]]]
+    persons.job[ends] = NONE
+    persons.employer[ends] = -1
+
+
+def in_season(P, month):
+    """Whether work away pays in calendar ``month`` (1-12)."""
+    s = P.labour.away_season
+    return s["first_month"] <= month <= s["last_month"]
+
+
+def market_wages(P, wage_index):
+    """Monthly wage of a median full-ability worker by job kind (yuan); public-post pay is flat."""
+    w = P.labour.wage
+    return np.array([0.0, w.away * wage_index, w.local * wage_index, w.workshop * wage_index,
+                     w.park * wage_index, w.public_post])
+
+
+def personal_wage_factor(persons, rows, P):
+    """Wage relative to the median full-ability worker: personal factor, ability and training."""
+    L = P.labour
+    weak = persons.ability[rows] == 1
+    return (persons.wage_factor[rows] * np.where(weak, L.weak_wage_factor, 1.0)
+            * np.where(persons.trained[rows], 1.0 + L.skill_premium, 1.0))
+
+
+def utilities(wages, factor, weak, away_share, P):
+    """Logit utilities of staying home, going away, and each finite job, per searcher.
+
+    Returns
+    -------
+    home, away : numpy.ndarray
+        Per searcher; ``away`` is ``-inf`` for weak labour, who cannot work away.
+    finite : numpy.ndarray
+        Per searcher and finite job kind (local, workshop, park, public post).
+    """
+    C, L = P.labour.choice, P.labour
+    s = L.away_season
+    season_share = (s["last_month"] - s["first_month"] + 1) / 12
+    beta = C.wage_sensitivity
+    home = np.full(len(factor), beta * np.log(L.reservation_wage))
+    away = beta * np.log(wages[AWAY] * factor * season_share) + C.network_effect * away_share
+    away[weak] = -np.inf
+    finite = beta * np.log(np.outer(factor, wages[list(FINITE_JOBS)])) + C.home_preference
+    finite[:, -1] = beta * np.log(wages[POST]) + C.home_preference
+    return home, away, finite
+
+
+def accept_probability(job_utility, home, away):
+    """Binary logit: take the job offered rather than the best of going away or staying home."""
+    alternative = np.logaddexp(home, away)
+    return 1.0 / (1.0 + np.exp(alternative - job_utility))
+
+
+def away_share_by_village(pop):
+    """Share of each village's persons with labour ability who work away."""
+    p, nv = pop.persons, len(pop.villages.key)
+    village = pop.households.village[p.hh]
+    able = np.bincount(village, weights=p.ability > 0, minlength=nv)
+    away = np.bincount(village, weights=p.job == AWAY, minlength=nv)
+    return np.divide(away, able, out=np.zeros(nv), where=able > 0)
+
+
+def searchers(persons, sick, P, rng):
+    """Rows of persons who look for work this month: idle participants, not in hospital."""
+    L = P.labour
+    takes_part = np.array([0.0, L.participation["weak"], L.participation["full"]])
+    prob = np.array([0.0, L.search_probability["weak"], L.search_probability["full"]])
+    idle = np.flatnonzero((persons.job == NONE) & (persons.ability > 0) & ~sick)
+    idle = idle[persons.attachment[idle] < takes_part[persons.ability[idle]]]
+    return idle[rng.random(len(idle)) < prob[persons.ability[idle]]]
+
+
+def away_match_probability(trained, broker, P):
+    """Chance that a searcher for work away finds it this month."""
+    L = P.labour
+    p = L.match_probability_away * np.where(broker, L.broker_effect, 1.0) * np.where(
+        trained, L.skill_match_effect, 1.0)
+    return np.minimum(p, 1.0)
+
+
+def hiring_priority(pop, rows, kind):
+    """Monitored households first; public posts also put weak labour first."""
+    pri = pop.households.monitoring[pop.persons.hh[rows]] > 0
+    if kind == POST:
+        pri = pri | (pop.persons.ability[rows] == 1)
+    return pri.astype(np.int8)
+
+
+def filled_jobs(persons, providers):
+    """Jobs held at each provider."""
+    return np.bincount(persons.employer[persons.employer >= 0], minlength=len(providers))
+
+
+def recruit(pop, rows, accept, providers, rng):
+    """Finite providers offer their free jobs to searchers, in provider order.
+
+    Parameters
+    ----------
+    rows : numpy.ndarray
+        Searchers (person rows).
+    accept : numpy.ndarray
+        Per searcher and finite job kind, the chance of accepting an offer.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Per searcher, whether they were hired.
+    """
+    p = pop.persons
+    county = pop.households.county[p.hh[rows]]
+    filled = filled_jobs(p, providers)
+    hired = np.zeros(len(rows), dtype=bool)
+    for i, a in enumerate(providers):
+        k = JOBS.index(a.kind)
+        pool = np.flatnonzero(~hired & ((a.county == -1) | (county == a.county)))
+        willing = pool[rng.random(len(pool)) < accept[pool, FINITE_JOBS.index(k)]]
+        take = a.hire(willing, hiring_priority(pop, rows[willing], k), filled[i])
+        p.job[rows[take]], p.employer[rows[take]] = k, i
+        hired[take] = True
+    return hired
+
+
+def go_away(persons, rows, home, away, away_chance, rng):
+    """Searchers left choose away or home by logit; those going away find work with their chance."""
+    goes = rng.random(len(rows)) < 1.0 / (1.0 + np.exp(home - away))
+    found = goes & (rng.random(len(rows)) < away_chance)
+    persons.job[rows[found]] = AWAY
+
+
+def pay(persons, sick, P, wage_index, month):
+    """Each person's wage this month (yuan), zero when sick or out of season."""
+    rows = np.flatnonzero((persons.job > NONE) & ~sick)
+    if not in_season(P, month):
+        rows = rows[persons.job[rows] != AWAY]
+    job = persons.job[rows]
+    wage = market_wages(P, wage_index)[job] * np.where(job == POST, 1.0,
+                                                       personal_wage_factor(persons, rows, P))
+    out = np.zeros(persons.n)
+    out[rows] = wage
+    return out
+
+
+def train(pop, places, rng):
+    """Give ``places`` skills training places to untrained persons with labour ability.
+
+    Monitored households come first (seed 004 实施意见 §二(一): 对有就业创业意愿和能力的监测对象,
+    帮助转移就业); the rest at random.
+
+    Returns
+    -------
+    int
+        Places used.
+    """
+    p = pop.persons
+    pool = np.flatnonzero((p.ability > 0) & ~p.trained)
+    pool = pool[rng.permutation(len(pool))]
+    monitored = pop.households.monitoring[p.hh[pool]] > 0
+    pool = pool[np.argsort(~monitored, kind="stable")][:int(places)]
+    p.trained[pool] = True
+    return len(pool)
