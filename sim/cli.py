@@ -1,0 +1,73 @@
+"""Command line: ``python -m sim validate FILE...`` and ``python -m sim run SCENARIO``."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .errors import InputError, InputErrors
+from .parameters import ParameterTree
+from .runner import run, run_record, write_run
+from .scenario import load_scenario
+
+EXIT_BAD_INPUT = 2
+
+
+def _validate(args, tree):
+    failed = False
+    for file in args.files:
+        try:
+            s = load_scenario(file, tree)
+            print(f"ok  {file}  ({s.name}: {len(s.overrides)} parameter overrides, "
+                  f"{s.start:%Y-%m} to {s.end:%Y-%m})")
+        except (InputError, InputErrors) as e:
+            failed = True
+            print(f"error in {file}:\n{e}", file=sys.stderr)
+    return EXIT_BAD_INPUT if failed else 0
+
+
+def _positive(text):
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number > 0, got {text}")
+    return value
+
+
+def _run(args, tree):
+    scenario = load_scenario(args.scenario, tree)
+    households = args.households or scenario.households
+    with tqdm(total=None, unit="month", desc=f"{scenario.name} ({households:,} households)",
+              file=sys.stderr, mininterval=0.5) as bar:
+        def progress(done, total):
+            bar.total = total
+            bar.update(done - bar.n)
+        tables = run(scenario, args.seed, households, args.burn_in, progress)
+    record = run_record(scenario, args.seed, households, args.burn_in)
+    stem = f"{scenario.name}-seed{args.seed}-h{households}"
+    out = write_run(tables, record, args.out, stem)
+    print(f"tables written to {out}")
+    for name in sorted(tables):
+        print(f"  {out / (name + '.csv')}")
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m sim", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    v = sub.add_parser("validate", help="check scenario files; exit status 2 if any is bad")
+    v.add_argument("files", nargs="+", type=Path)
+    r = sub.add_parser("run", help="simulate a scenario and write a run directory")
+    r.add_argument("scenario", type=Path)
+    r.add_argument("--households", type=_positive, help="simulated households (default: the scenario's)")
+    r.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
+    r.add_argument("--out", type=Path, default=Path("results"), help="where run directories go (default results/)")
+    r.add_argument("--burn-in", type=int, default=None, help="burn-in months (default: model.burn_in_months)")
+    args = parser.parse_args(argv)
+    try:
+        tree = ParameterTree.load()
+        return {"validate": _validate, "run": _run}[args.command](args, tree)
+    except (InputError, InputErrors) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
