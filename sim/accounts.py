@@ -34,6 +34,7 @@ GROUPS = {
                                                  ("self_initiated", "自主迁徙", "Self-initiated")]),
     "key_village": ("重点移民村", "Key village", [("no", "否", "No"), ("yes", "是", "Yes")]),
 }
+GROUP_ROWS = [(d, c) for d, (_, _, cats) in GROUPS.items() for c, _, _ in cats]
 
 
 class Ledger:
@@ -67,18 +68,29 @@ class Accounts:
 
     def __init__(self):
         self.monthly, self.yearly_households, self.employment, self.fiscal = [], [], [], []
+        self.cell = self.members = None
 
     def start_year(self, h, villages):
-        self.codes = group_codes(h, villages)
+        """Fix each household's groups for the year.
+
+        Households are sorted into cells (one per combination of categories of every group
+        dimension), so a month needs one sum per component over cells, not one per dimension.
+        """
+        codes = group_codes(h, villages)
+        sizes = [len(GROUPS[d][2]) for d in codes]
+        self.cell = np.ravel_multi_index(list(codes.values()), sizes)
+        cells = np.unravel_index(np.arange(int(np.prod(sizes))), sizes)
+        # Membership matrix: rows are (dimension, category), columns are cells.
+        self.members = np.concatenate([np.equal.outer(np.arange(k), c) for k, c in zip(sizes, cells)])
+        self.n_cells = int(np.prod(sizes))
 
     def record_month(self, month, ledger, h, persons):
         """Store group sums of each component and group persons for ``month``."""
-        for dim, code in self.codes.items():
-            k = len(GROUPS[dim][2])
-            people = np.bincount(code, weights=h.size, minlength=k)
-            sums = [np.bincount(code, weights=ledger.income[c], minlength=k) for c in COMPONENTS]
-            for i, (cat, _, _) in enumerate(GROUPS[dim][2]):
-                self.monthly.append((month, dim, cat, people[i], *(s[i] for s in sums)))
+        by_cell = np.stack([np.bincount(self.cell, weights=w, minlength=self.n_cells)
+                            for w in (h.size, *(ledger.income[c] for c in COMPONENTS))], axis=1)
+        by_group = [by_cell[m].sum(axis=0) for m in self.members]  # exact order: no BLAS
+        for (dim, cat), row in zip(GROUP_ROWS, by_group):
+            self.monthly.append((month, dim, cat, *row))
         jobs = np.bincount(persons.job, minlength=len(JOBS))
         self.employment.append((month, *jobs, int((persons.ability > 0).sum())))
         self.fiscal.append((month, *ledger.fiscal.values()))

@@ -1,4 +1,4 @@
-"""Command line: ``python -m sim validate FILE...`` and ``python -m sim run SCENARIO``."""
+"""Command line: ``python -m sim validate FILE...``, ``run SCENARIO`` and ``params``."""
 from __future__ import annotations
 
 import argparse
@@ -53,6 +53,11 @@ def _run(args, tree):
     return 0
 
 
+def _params(args, tree):
+    print(tree.markdown(), end="")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m sim", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -64,10 +69,11 @@ def main(argv=None):
     r.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
     r.add_argument("--out", type=Path, default=Path("results"), help="where run directories go (default results/)")
     r.add_argument("--burn-in", type=int, default=None, help="burn-in months (default: model.burn_in_months)")
+    sub.add_parser("params", help="print every parameter with value, unit and source (Markdown)")
     args = parser.parse_args(argv)
     try:
         tree = ParameterTree.load()
-        return {"validate": _validate, "run": _run}[args.command](args, tree)
+        return {"validate": _validate, "run": _run, "params": _params}[args.command](args, tree)
     except (InputError, InputErrors) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT

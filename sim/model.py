@@ -44,7 +44,18 @@ class MigrantIncomeModel(mesa.Model):
         self.prices = {"livestock": 1.0, "livestock_last": 1.0, "crops": 1.0}
         self.disaster = np.zeros(len(COUNTIES), dtype=bool)
         self.accounts = acc.Accounts()
+        self._memo = {}
         self.running = True
+
+    def memo(self, name, inputs, compute):
+        """A person-level array that depends only on ``inputs`` and on who is alive and how old.
+
+        Ages and persons change only in January (demography), so such arrays are computed once
+        a year, or again when their parameters change within the year.
+        """
+        if name not in self._memo or self._memo[name][0] != inputs:
+            self._memo[name] = (inputs, compute())
+        return self._memo[name][1]
 
     def params(self, date):
         """Parameters in effect on ``date``; burn-in months use the start month's."""
@@ -57,7 +68,8 @@ class MigrantIncomeModel(mesa.Model):
         ledger = acc.Ledger(pop.households.n)
         if date.month == 1 or self.steps == 1:
             self.new_year(P, date, ledger, trend=recorded and date > self.scenario.start)
-        sick, cost = shocks.fall_ill(pop.persons, P, self.rng)
+        sick, cost = shocks.fall_ill(self.memo("illness", P.shocks.illness, lambda: shocks.illness_probability(
+            pop.persons.age, pop.persons.chronic, P)), P, self.rng)
         shocks.lose_job_from_illness(pop.persons, sick, P, self.rng)
         self.labour_market(P, date, sick, ledger)
         self.industry(P, date, ledger)
@@ -75,6 +87,7 @@ class MigrantIncomeModel(mesa.Model):
         pop, h = self.population, self.population.households
         if trend:
             demography.age_one_year(pop, P, self.rng, labour.AWAY)
+            self._memo.clear()
             self.wage_index *= 1.0 + P.labour.wage_growth
             self.prices = shocks.next_prices(self.prices, P, self.rng)
         for b in self.brokers:
@@ -134,7 +147,7 @@ class MigrantIncomeModel(mesa.Model):
         home, away, finite = labour.utilities(labour.market_wages(P, self.wage_index),
                                               labour.personal_wage_factor(p, rows, P),
                                               p.ability[rows] == 1,
-                                              labour.away_share_by_village(pop)[village], P)
+                                              labour.away_share_by_village(pop, self.person_village())[village], P)
         hired = labour.recruit(pop, rows, labour.accept_probability(finite, home[:, None], away[:, None]),
                                self.providers, self.rng)
         broker = np.array([b.active for b in self.brokers])[village]
@@ -161,13 +174,16 @@ class MigrantIncomeModel(mesa.Model):
     def transfers(self, P, date, cost, ledger):
         pop, h, p = self.population, self.population.households, self.population.persons
         n = h.n
-        pension = np.bincount(p.hh, weights=transfers.pensions(p, P), minlength=n)
+        pension = self.memo("pension", P.transfers.pension, lambda: np.bincount(
+            p.hh, weights=transfers.pensions(p, P), minlength=n))
         dibao = transfers.dibao_topup(h, P)
-        insured = h.insured[p.hh]
-        basic, critical, oop = transfers.medical_payouts(cost, self.residual_ytd, insured, P)
-        oop_hh = np.bincount(p.hh, weights=oop, minlength=n)
+        ill = np.flatnonzero(cost > 0)
+        residual = self.residual_ytd[ill]
+        basic, critical, oop = transfers.medical_payouts(cost[ill], residual, h.insured[p.hh[ill]], P)
+        self.residual_ytd[ill] = residual
+        oop_hh = np.bincount(p.hh[ill], weights=oop, minlength=n)
         assistance = transfers.temporary_assistance(oop_hh, P)
-        received = pension + dibao + assistance + np.bincount(p.hh, weights=basic + critical, minlength=n)
+        received = pension + dibao + assistance + np.bincount(p.hh[ill], weights=basic + critical, minlength=n)
         ledger.spend("pensions", pension.sum())
         ledger.spend("dibao", dibao.sum())
         ledger.spend("temporary_assistance", assistance.sum())
@@ -184,6 +200,10 @@ class MigrantIncomeModel(mesa.Model):
         ledger.add("transfers", received)
         self.year_dibao += dibao
         self.year_out_of_pocket += oop_hh
+
+
+    def person_village(self):
+        return self.memo("village", None, lambda: self.population.households.village[self.population.persons.hh])
 
 
 def simulate(scenario, population, rng, burn_in=None):

@@ -232,6 +232,29 @@ class ParameterTree:
         return rows
 
 
+    def markdown(self):
+        """Every parameter as a Markdown table: path, value(s), unit, labels, source or assumption."""
+        lines = ["| parameter | values | unit | 中文 / English | source | uncertainty |",
+                 "|---|---|---|---|---|---|"]
+        for path in self:
+            p = self.parameters[path]
+            md = p.metadata
+            values = "; ".join(f"{d:%Y-%m}: {_fmt(v)}" for d, v in p.values)
+            source = "<br>".join(md.get("reference") or []) or "assumption"
+            if md.get("note"):
+                source += f"<br>*{md['note']}*"
+            unc = md.get("uncertainty")
+            unc = "—" if not unc else unc["distribution"] + "(" + ", ".join(
+                f"{k}={v}" for k, v in unc.items() if k != "distribution") + ")"
+            lines.append(f"| `{path}` | {values} | {p.unit} | {md['label']['zh']} / {md['label']['en']}"
+                         f" | {source.replace('|', '/')} | {unc} |")
+        return "\n".join(lines) + "\n"
+
+
+def _fmt(v):
+    return ", ".join(f"{k} {x}" for k, x in v.items()) if isinstance(v, dict) else str(v)
+
+
 class Snapshot(dict):
     """Parameter values on one date, readable as ``snap.transfers.dibao.standard``."""
 

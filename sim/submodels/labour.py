@@ -94,12 +94,14 @@ def accept_probability(job_utility, home, away):
     return 1.0 / (1.0 + np.exp(alternative - job_utility))
 
 
-def away_share_by_village(pop):
-    """Share of each village's persons with labour ability who work away."""
+def away_share_by_village(pop, village):
+    """Share of each village's persons with labour ability who work away.
+
+    ``village`` is each person's village (``households.village[persons.hh]``).
+    """
     p, nv = pop.persons, len(pop.villages.key)
-    village = pop.households.village[p.hh]
-    able = np.bincount(village, weights=p.ability > 0, minlength=nv)
-    away = np.bincount(village, weights=p.job == AWAY, minlength=nv)
+    able = np.bincount(village[p.ability > 0], minlength=nv)
+    away = np.bincount(village[p.job == AWAY], minlength=nv)
     return np.divide(away, able, out=np.zeros(nv), where=able > 0)
 
 

@@ -21,8 +21,13 @@ def inpatient_cost(n, P, rng):
     return I.cost_median * np.exp(I.cost_sigma * rng.standard_normal(n))
 
 
-def fall_ill(persons, P, rng):
+def fall_ill(probability, P, rng):
     """Who is in hospital this month and what it costs.
+
+    Parameters
+    ----------
+    probability : numpy.ndarray
+        Each person's monthly chance of an inpatient episode (``illness_probability``).
 
     Returns
     -------
@@ -31,8 +36,8 @@ def fall_ill(persons, P, rng):
     cost : numpy.ndarray of float
         Each person's inpatient cost this month (yuan), zero if not ill.
     """
-    sick = rng.random(persons.n) < illness_probability(persons.age, persons.chronic, P)
-    cost = np.zeros(persons.n)
+    sick = rng.random(len(probability)) < probability
+    cost = np.zeros(len(probability))
     cost[sick] = inpatient_cost(int(sick.sum()), P, rng)
     return sick, cost
 
