@@ -81,6 +81,8 @@ def git_commit():
 
 def run_record(scenario, seed, households, burn_in):
     """What ``run.json`` holds: the resolved scenario, seed, versions and commit."""
+    if burn_in is None:
+        burn_in = scenario.parameters["model.burn_in_months"].at(scenario.start)
     return {"sim_version": __version__, "git_commit": git_commit(), "seed": seed,
             "households": households, "burn_in_months": burn_in,
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
