@@ -191,6 +191,15 @@ def _herd(rng, share, mean, n):
     return np.where(keeps, 1 + rng.poisson(max(mean - 1, 0), n), 0).astype(np.float64)
 
 
+def _alleviated(cohort, dependency, pp, rng):
+    """Poverty-alleviated status: all of the 13th-plan cohort (易地扶贫搬迁 of registered poor
+    households), the rest drawn more often where there are many persons per full labour."""
+    c13 = cohort == COHORTS.index("c13")
+    weight = np.where(c13, 0.0, dependency ** pp.alleviated_dependency_weight)
+    wanted = max(pp.alleviated_share * len(cohort) - c13.sum(), 0.0)
+    return c13 | (rng.random(len(cohort)) < np.minimum(wanted * weight / weight.sum(), 1.0))
+
+
 def _mean_one_lognormal(rng, sigma, n):
     return rng.lognormal(-sigma ** 2 / 2, sigma, n)
 
@@ -218,16 +227,18 @@ def build_population(P, households, rng):
     key = rng.random(H) < pp.key_village_household_share
     size = (1 + rng.poisson(pp.household_size - 1, H)).astype(np.int64)
     persons = _persons(P, size, rng)
-    alleviated = rng.random(H) < pp.alleviated_share
+    cohort = _choose(rng, pp.cohort_share, H).astype(np.int8)
+    full = np.bincount(persons.hh, weights=persons.ability == 2, minlength=H)
+    alleviated = _alleviated(cohort, size / np.maximum(full, 1), pp, rng)
     monitored = rng.random(H) < pp.monitored_share
-    no_full = np.bincount(persons.hh, weights=persons.ability == 2, minlength=H) == 0
+    no_full = full == 0
     w = np.where(no_full, pp.dibao_no_labour_weight, 1.0)
     dibao = rng.random(H) < np.minimum(1.0, pp.dibao_share * w * H / w.sum())
     crop = _choose(rng, pp.crop_share, H).astype(np.int8)
     business = rng.random(H) < pp.business_share
     hh = Households(
         county=county, village=_place(county, key, villages, rng),
-        cohort=_choose(rng, pp.cohort_share, H).astype(np.int8),
+        cohort=cohort,
         self_initiated=rng.random(H) < pp.self_initiated_share, alleviated=alleviated,
         monitoring=np.where(monitored, np.where(alleviated, UNSTABLE, EDGE), NOT_MONITORED).astype(np.int8),
         dibao=dibao,
