@@ -38,6 +38,7 @@ UNITS = {
 }
 DISTRIBUTIONS = {"uniform": ("low", "high"), "normal": ("mean", "sd"),
                  "triangular": ("low", "mode", "high"), "lognormal": ("median", "sigma")}
+UNCERTAINTY_KINDS = {"value", "factor"}
 REQUIRED_KEYS = {"description", "values", "metadata"}
 METADATA_KEYS = {"unit", "label", "reference", "uncertainty", "min", "max", "integer",
                  "assumption", "status", "calibrated", "note"}
@@ -119,6 +120,22 @@ class Parameter:
                              f" ({self.unit})")
 
 
+def _check_uncertainty(param, file):
+    unc = param.metadata.get("uncertainty")
+    if unc is None:
+        return
+    dist = unc.get("distribution") if isinstance(unc, dict) else None
+    if dist not in DISTRIBUTIONS or set(unc) - {"distribution", "kind"} != set(DISTRIBUTIONS[dist]):
+        raise InputError(file, "metadata.uncertainty", "must be one of " + ", ".join(
+            f"{k}({', '.join(a)})" for k, a in DISTRIBUTIONS.items()) + ", with an optional kind")
+    if unc.get("kind", "value") not in UNCERTAINTY_KINDS:
+        raise InputError(file, "metadata.uncertainty.kind", f"must be one of {sorted(UNCERTAINTY_KINDS)}: "
+                         "'value' draws the value (a shift of every dated value), 'factor' a common multiplier")
+    if param.categories is not None and unc.get("kind") != "factor":
+        raise InputError(file, "metadata.uncertainty.kind", "a mapping-valued parameter's uncertainty "
+                         "must be kind: factor (a common multiplier on every category)")
+
+
 def _parse_values(raw, file, path):
     if not isinstance(raw, dict) or not raw:
         raise InputError(file, f"{path}.values", "must map effective dates to values")
@@ -148,14 +165,9 @@ def load_parameter(file, path):
     if md.get("assumption") and "uncertainty" not in md:
         raise InputError(file, "metadata.uncertainty",
                          "an assumption states its uncertainty (or null, saying why in note)")
-    unc = md.get("uncertainty")
-    if unc is not None:
-        kind = unc.get("distribution") if isinstance(unc, dict) else None
-        if kind not in DISTRIBUTIONS or set(unc) - {"distribution"} != set(DISTRIBUTIONS[kind]):
-            raise InputError(file, "metadata.uncertainty", "must be one of " + ", ".join(
-                f"{k}({', '.join(a)})" for k, a in DISTRIBUTIONS.items()))
     param = Parameter(path, doc["description"], _parse_values(doc["values"], file, path), md,
                       str(file))
+    _check_uncertainty(param, file)
     for d, v in param.values:
         param.check_value(v, file, f"values.{d}")
     return param

@@ -28,8 +28,12 @@ FLOAT_FORMAT = "%.4f"
 
 
 def seed_streams(seed):
-    """Independent streams for the population and the model dynamics of one run."""
-    population, dynamics = np.random.SeedSequence(seed).spawn(2)
+    """Independent streams for the population and the model dynamics of one run.
+
+    ``seed`` is an int or a ``numpy.random.SeedSequence`` (an ensemble's replication stream).
+    """
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    population, dynamics = root.spawn(2)
     return np.random.default_rng(population), np.random.default_rng(dynamics)
 
 
@@ -39,7 +43,7 @@ def run(scenario, seed, households=None, burn_in=None, progress=None):
     Parameters
     ----------
     scenario : sim.scenario.Scenario
-    seed : int
+    seed : int or numpy.random.SeedSequence
         Root seed; the population and the dynamics get independent child streams.
     households : int, optional
         Simulated households; by default the scenario's.
