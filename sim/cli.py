@@ -35,9 +35,25 @@ def _positive(text):
     return value
 
 
+def _ensemble(args, scenario, households):
+    from .ensemble import dask_client, run_ensemble
+    client = dask_client(args.dask, args.workers) if args.dask else None
+    try:
+        out = run_ensemble(scenario, args.replications, args.seed, out=args.out, households=households,
+                           burn_in=args.burn_in, executor="dask" if client else "processes",
+                           workers=args.workers, client=client)
+    finally:
+        if client is not None:
+            client.close()
+    print(f"ensemble of {args.replications} replications written to {out}")
+    return 0
+
+
 def _run(args, tree):
     scenario = load_scenario(args.scenario, tree)
     households = args.households or scenario.households
+    if args.replications:
+        return _ensemble(args, scenario, households)
     with tqdm(total=None, unit="month", desc=f"{scenario.name} ({households:,} households)",
               file=sys.stderr, mininterval=0.5) as bar:
         def progress(done, total):
@@ -69,11 +85,16 @@ def main(argv=None):
     r.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
     r.add_argument("--out", type=Path, default=Path("results"), help="where run directories go (default results/)")
     r.add_argument("--burn-in", type=int, default=None, help="burn-in months (default: model.burn_in_months)")
+    r.add_argument("--replications", type=_positive, help="run an ensemble of this many replications, "
+                   "drawing the uncertain parameters (an interrupted ensemble resumes when run again)")
+    r.add_argument("--workers", type=_positive, help="worker processes for an ensemble (default: all cores)")
+    r.add_argument("--dask", metavar="ADDRESS", help="run the ensemble on a Dask scheduler at ADDRESS, "
+                   "or 'local' for a LocalCluster")
     sub.add_parser("params", help="print every parameter with value, unit and source (Markdown)")
     args = parser.parse_args(argv)
     try:
         tree = ParameterTree.load()
         return {"validate": _validate, "run": _run, "params": _params}[args.command](args, tree)
-    except (InputError, InputErrors) as e:
+    except (InputError, InputErrors, FileExistsError, ConnectionError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT

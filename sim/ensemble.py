@@ -78,7 +78,7 @@ def dask_client(address, workers):
         return Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None))
     try:
-        return Client(address, timeout="10s")
+        return Client(address, timeout="5s")
     except (OSError, TimeoutError) as e:
         raise ConnectionError(f"cannot reach the Dask scheduler at {address!r}: {e}") from None
 
