@@ -142,21 +142,22 @@ class MigrantIncomeModel(mesa.Model):
     def labour_market(self, P, date, sick, ledger):
         pop, p = self.population, self.population.persons
         labour.separate(p, P, self.rng)
-        rows = labour.searchers(p, sick, P, self.rng)
+        among = self.memo("participants", P.labour.participation, lambda: labour.participants(p, P))
+        rows = labour.searchers(p, among, sick, P, self.rng)
         village = pop.households.village[p.hh[rows]]
         home, away, finite = labour.utilities(labour.market_wages(P, self.wage_index),
                                               labour.personal_wage_factor(p, rows, P),
                                               p.ability[rows] == 1,
-                                              labour.away_share_by_village(pop, self.person_village())[village], P)
+                                              labour.away_share_by_village(p, *self.village_labour())[village], P)
         hired = labour.recruit(pop, rows, labour.accept_probability(finite, home[:, None], away[:, None]),
                                self.providers, self.rng)
         broker = np.array([b.active for b in self.brokers])[village]
         left = ~hired
         labour.go_away(p, rows[left], home[left], away[left],
                        labour.away_match_probability(p.trained[rows[left]], broker[left], P), self.rng)
-        wage = labour.pay(p, sick, P, self.wage_index, date.month)
-        ledger.add("wages", np.bincount(p.hh, weights=wage, minlength=pop.households.n))
-        ledger.spend("public_posts", wage[p.job == labour.POST].sum())
+        paid, wage = labour.pay(p, sick, P, self.wage_index, date.month)
+        ledger.add("wages", np.bincount(p.hh[paid], weights=wage, minlength=pop.households.n))
+        ledger.spend("public_posts", wage[p.job[paid] == labour.POST].sum())
         self.months_employed += p.job > labour.NONE
 
     def industry(self, P, date, ledger):
@@ -202,8 +203,13 @@ class MigrantIncomeModel(mesa.Model):
         self.year_out_of_pocket += oop_hh
 
 
-    def person_village(self):
-        return self.memo("village", None, lambda: self.population.households.village[self.population.persons.hh])
+    def village_labour(self):
+        """Each person's village and each village's persons with labour ability (fixed within a year)."""
+        def compute():
+            pop = self.population
+            village = pop.households.village[pop.persons.hh]
+            return village, np.bincount(village[pop.persons.ability > 0], minlength=len(pop.villages.key))
+        return self.memo("village", None, compute)
 
 
 def simulate(scenario, population, rng, burn_in=None):

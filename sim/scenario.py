@@ -205,6 +205,9 @@ def _period_and_population(chain, errors):
     try:
         start = _month(period["start"][1], period["start"][0], "period.start") if "start" in period else FIRST_MONTH
         end = _month(period["end"][1], period["end"][0], "period.end") if "end" in period else LAST_MONTH
+        if start.month != 1 or end.month != 12:
+            raise InputError(period.get("start", period.get("end", (chain[-1][0],)))[0], "period",
+                             "must run from a January to a December: yearly tables need whole years")
         if start > end:
             raise InputError(period.get("end", (chain[-1][0],))[0], "period", "start is after end")
         households = DEFAULT_HOUSEHOLDS

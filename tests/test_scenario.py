@@ -113,3 +113,10 @@ def test_cli_validate(write):
 def test_parameter_table_in_docs_is_current(tree):
     assert (ROOT / "docs" / "parameters.md").read_text(encoding="utf-8") == tree.markdown(), \
         "regenerate with: python -m sim params > docs/parameters.md"
+
+
+def test_period_must_be_whole_years(write):
+    with pytest.raises(InputErrors, match="from a January to a December"):
+        load_scenario(write("period: {start: 2021-03, end: 2025-12}\n"))
+    s = load_scenario(write("period: {start: 2022-01, end: 2023-12}\n"))
+    assert len(s.months()) == 24

@@ -94,24 +94,25 @@ def accept_probability(job_utility, home, away):
     return 1.0 / (1.0 + np.exp(alternative - job_utility))
 
 
-def away_share_by_village(pop, village):
+def away_share_by_village(persons, village, able):
     """Share of each village's persons with labour ability who work away.
 
-    ``village`` is each person's village (``households.village[persons.hh]``).
+    ``village`` is each person's village and ``able`` each village's persons with labour ability.
     """
-    p, nv = pop.persons, len(pop.villages.key)
-    able = np.bincount(village[p.ability > 0], minlength=nv)
-    away = np.bincount(village[p.job == AWAY], minlength=nv)
-    return np.divide(away, able, out=np.zeros(nv), where=able > 0)
+    away = np.bincount(village[persons.job == AWAY], minlength=len(able))
+    return np.divide(away, able, out=np.zeros(len(able)), where=able > 0)
 
 
-def searchers(persons, sick, P, rng):
-    """Rows of persons who look for work this month: idle participants, not in hospital."""
-    L = P.labour
-    takes_part = np.array([0.0, L.participation["weak"], L.participation["full"]])
-    prob = np.array([0.0, L.search_probability["weak"], L.search_probability["full"]])
-    idle = np.flatnonzero((persons.job == NONE) & (persons.ability > 0) & ~sick)
-    idle = idle[persons.attachment[idle] < takes_part[persons.ability[idle]]]
+def participants(persons, P):
+    """Rows of persons with labour ability who take part in the labour market (``labour.participation``)."""
+    takes_part = np.array([0.0, P.labour.participation["weak"], P.labour.participation["full"]])
+    return np.flatnonzero(persons.attachment < takes_part[persons.ability])
+
+
+def searchers(persons, among, sick, P, rng):
+    """Rows of persons who look for work this month: idle participants ``among``, not in hospital."""
+    prob = np.array([0.0, P.labour.search_probability["weak"], P.labour.search_probability["full"]])
+    idle = among[(persons.job[among] == NONE) & ~sick[among]]
     return idle[rng.random(len(idle)) < prob[persons.ability[idle]]]
 
 
@@ -173,16 +174,21 @@ def go_away(persons, rows, home, away, away_chance, rng):
 
 
 def pay(persons, sick, P, wage_index, month):
-    """Each person's wage this month (yuan), zero when sick or out of season."""
-    rows = np.flatnonzero((persons.job > NONE) & ~sick)
+    """Who is paid this month and their wage (yuan): the employed, not in hospital, in season.
+
+    Returns
+    -------
+    rows, wage : numpy.ndarray
+        Person rows and their wages.
+    """
+    rows = np.flatnonzero(persons.job > NONE)
+    rows = rows[~sick[rows]]
     if not in_season(P, month):
         rows = rows[persons.job[rows] != AWAY]
     job = persons.job[rows]
     wage = market_wages(P, wage_index)[job] * np.where(job == POST, 1.0,
                                                        personal_wage_factor(persons, rows, P))
-    out = np.zeros(persons.n)
-    out[rows] = wage
-    return out
+    return rows, wage
 
 
 def train(pop, places, rng):
