@@ -111,7 +111,11 @@ class VillageCollective(mesa.Agent):
         self.village, self.households = village, households
 
     def payout_per_household(self, P):
-        """Yearly payout per household of the village (yuan)."""
+        """Yearly payout per household of the village (yuan).
+
+        ``households`` is the number of real households the village's simulated ones stand for,
+        so the payout does not depend on how many households are simulated.
+        """
         if self.households == 0:
             return 0.0
         c = P.industry.collective
@@ -136,6 +140,6 @@ def create_meso_agents(model, population):
     brokers = [LabourBroker(model, village=v, rank=r) for v, r in enumerate(villages.broker_rank)]
     coops = [Cooperative(model, county=c) for c in range(3)]
     counts = np.bincount(population.households.village, minlength=len(villages.key))
-    collectives = [VillageCollective(model, village=v, households=int(counts[v]))
+    collectives = [VillageCollective(model, village=v, households=counts[v] / population.scale)
                    for v in np.flatnonzero(villages.key)]
     return providers, brokers, coops, collectives

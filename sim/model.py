@@ -41,6 +41,7 @@ class MigrantIncomeModel(mesa.Model):
         before = [_add_months(months[0], -k) for k in range(burn, 0, -1)]
         self.calendar = [(d, False) for d in before] + [(d, True) for d in months]
         self.wage_index = 1.0
+        self.line_index = 1.0  # the monitoring line's rise since the start
         self.prices = {"livestock": 1.0, "livestock_last": 1.0, "crops": 1.0}
         self.disaster = np.zeros(len(COUNTIES), dtype=bool)
         self.accounts = acc.Accounts()
@@ -56,6 +57,10 @@ class MigrantIncomeModel(mesa.Model):
         if name not in self._memo or self._memo[name][0] != inputs:
             self._memo[name] = (inputs, compute())
         return self._memo[name][1]
+
+    def monitoring_line(self, P):
+        """This year's monitoring line (yuan per person a year)."""
+        return P.monitoring.line * self.line_index
 
     def params(self, date):
         """Parameters in effect on ``date``; burn-in months use the start month's."""
@@ -89,6 +94,7 @@ class MigrantIncomeModel(mesa.Model):
             demography.age_one_year(pop, P, self.rng, labour.AWAY)
             self._memo.clear()
             self.wage_index *= 1.0 + P.labour.wage_growth
+            self.line_index *= 1.0 + P.monitoring.line_growth
             self.prices = shocks.next_prices(self.prices, P, self.rng)
         for b in self.brokers:
             b.update(P.labour.broker_coverage)
@@ -118,7 +124,7 @@ class MigrantIncomeModel(mesa.Model):
         # incomes of a labour market that has not settled yet.
         if recorded or self.calendar[self.steps][1]:
             monitoring.review(self.population.households, self.year_income, self.year_dibao,
-                              self.year_out_of_pocket, P, self.rng)
+                              self.year_out_of_pocket, self.monitoring_line(P), P, self.rng)
 
     def indicators(self, P):
         """Household-level outcomes of the year (shares of households, yuan)."""
@@ -131,7 +137,7 @@ class MigrantIncomeModel(mesa.Model):
         industry_ok = (h.cattle > 0) | (h.sheep > 0) | h.business | cash_crop
         labour_hh = np.bincount(p.hh, weights=p.ability > 0, minlength=h.n) > 0
         return {"households": alive.sum(),
-                "below_monitoring_line_share": (per_capita[alive] < P.monitoring.line).mean(),
+                "below_monitoring_line_share": (per_capita[alive] < self.monitoring_line(P)).mean(),
                 "monitored_share": (h.monitoring[alive] > 0).mean(),
                 "dibao_share": h.dibao[alive].mean(),
                 "labour_households_with_stable_job_share": stable[labour_hh].mean(),
@@ -148,7 +154,8 @@ class MigrantIncomeModel(mesa.Model):
         home, away, finite = labour.utilities(labour.market_wages(P, self.wage_index),
                                               labour.personal_wage_factor(p, rows, P),
                                               p.ability[rows] == 1,
-                                              labour.away_share_by_village(p, *self.village_labour())[village], P)
+                                              labour.away_share_by_village(p, *self.village_labour())[village],
+                                              self.wage_index, P)
         hired = labour.recruit(pop, rows, labour.accept_probability(finite, home[:, None], away[:, None]),
                                self.providers, self.rng)
         broker = np.array([b.active for b in self.brokers])[village]

@@ -219,7 +219,20 @@ class ParameterTree:
         return ParameterTree(params)
 
     def at(self, date):
-        """A nested, attribute-access snapshot of every value in effect on ``date``."""
+        """A nested, attribute-access snapshot of every value in effect on ``date``.
+
+        Snapshots are cached by the latest change date on or before ``date``: between two
+        changes every date sees the same values. Treat a snapshot as read-only.
+        """
+        if not hasattr(self, "_changes"):
+            self._changes = sorted({d for p in self.parameters.values() for d, _ in p.values})
+            self._snapshots = {}
+        epoch = bisect.bisect_right(self._changes, date)
+        if epoch not in self._snapshots:
+            self._snapshots[epoch] = self._snapshot(date)
+        return self._snapshots[epoch]
+
+    def _snapshot(self, date):
         root = Snapshot()
         for path, p in self.parameters.items():
             node = root

@@ -275,7 +275,7 @@ class Household(mesa.Agent):
         L, C, wi = P.labour, P.labour.choice, self.model.wage_index
         beta, factor = C.wage_sensitivity, personal_wage_factor(m, L)
         season = (L.away_season["last_month"] - L.away_season["first_month"] + 1) / 12
-        home = beta * math.log(L.reservation_wage)
+        home = beta * math.log(L.reservation_wage * wi)
         away = -math.inf if m.ability == ABILITY_WEAK else (
             beta * math.log(L.wage.away * wi * factor * season)
             + C.network_effect * self.model.away_share[self.village])
@@ -519,12 +519,13 @@ class Household(mesa.Agent):
         dibao eligibility and take-up, insurance, and the incomes next year's dibao is based on."""
         M, size = P.monitoring, self.size
         per_capita = self.year_income / size if size else math.inf
-        below = per_capita < M.line
+        line = M.line * self.model.line_index
+        below = per_capita < line
         hardship = size > 0 and self.year_out_of_pocket > M.hardship_share * max(self.year_income, 0.0)
         new = self.monitoring == NOT_MONITORED and (below or hardship)
         if new:
             self.monitoring = (UNSTABLE if self.alleviated else EDGE) if below else SUDDEN
-        elif self.monitored and per_capita > M.line * M.exit_factor and not hardship:
+        elif self.monitored and per_capita > line * M.exit_factor and not hardship:
             self.monitoring = NOT_MONITORED
         assessed = (self.year_income - self.year_dibao) / size if size else math.inf
         eligible = assessed < P.transfers.dibao.standard
@@ -574,7 +575,7 @@ class ReferenceModel(mesa.Model):
         burn = int(self.params(months[0]).model.burn_in_months if burn_in is None else burn_in)
         before = [_add_months(months[0], -k) for k in range(burn, 0, -1)]
         self.calendar = [(d, False) for d in before] + [(d, True) for d in months]
-        self.wage_index, self.loans = 1.0, 0.0
+        self.wage_index, self.line_index, self.loans = 1.0, 1.0, 0.0
         self.prices = {"livestock": 1.0, "livestock_last": 1.0, "crops": 1.0}
         self.disaster = [False] * len(COUNTIES)
         self.accounts = acc.Accounts()
@@ -618,6 +619,7 @@ class ReferenceModel(mesa.Model):
         if trend:
             self.age_population(P)
             self.wage_index *= 1.0 + P.labour.wage_growth
+            self.line_index *= 1.0 + P.monitoring.line_growth
             self.move_prices(P)
         for b in self.brokers:
             b.update(P.labour.broker_coverage)
@@ -697,7 +699,7 @@ class ReferenceModel(mesa.Model):
         stable = [any(m.months_employed >= P.monitoring.stable_job_months for m in hh.members) for hh in labour]
         industry = [hh.cattle > 0 or hh.sheep > 0 or hh.business
                     or (not hh.rents_out and hh.crop != GRAIN and hh.land > 0) for hh in labour]
-        below = [hh.year_income / hh.size < P.monitoring.line for hh in alive]
+        below = [hh.year_income / hh.size < P.monitoring.line * self.line_index for hh in alive]
         return {"households": len(alive), "below_monitoring_line_share": np.mean(below),
                 "monitored_share": np.mean([hh.monitored for hh in alive]),
                 "dibao_share": np.mean([hh.dibao for hh in alive]),

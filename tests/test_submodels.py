@@ -59,7 +59,7 @@ def test_review_flags_low_income_and_hardship_and_releases_recovered(P2021):
                     monitoring=np.array([0, 0, 0, EDGE], np.int8))
     income = np.array([0.5, 0.5, 3.0, 3.0]) * line * 2  # per capita 0.5, 0.5, 3, 3 times the line
     oop = np.array([0.0, 0.0, 0.9 * income[2], 0.0])
-    monitoring.review(h, income, np.zeros(4), oop, P2021, np.random.default_rng(0))
+    monitoring.review(h, income, np.zeros(4), oop, line, P2021, np.random.default_rng(0))
     assert list(h.monitoring) == [UNSTABLE, EDGE, SUDDEN, 0]
     assert h.insured[:3].all() and not h.insured[3]
 

@@ -66,8 +66,10 @@ def personal_wage_factor(persons, rows, P):
             * np.where(persons.trained[rows], 1.0 + L.skill_premium, 1.0))
 
 
-def utilities(wages, factor, weak, away_share, P):
+def utilities(wages, factor, weak, away_share, wage_index, P):
     """Logit utilities of staying home, going away, and each finite job, per searcher.
+
+    The value of staying home (``labour.reservation_wage``) grows with market wages.
 
     Returns
     -------
@@ -80,7 +82,7 @@ def utilities(wages, factor, weak, away_share, P):
     s = L.away_season
     season_share = (s["last_month"] - s["first_month"] + 1) / 12
     beta = C.wage_sensitivity
-    home = np.full(len(factor), beta * np.log(L.reservation_wage))
+    home = np.full(len(factor), beta * np.log(L.reservation_wage * wage_index))
     away = beta * np.log(wages[AWAY] * factor * season_share) + C.network_effect * away_share
     away[weak] = -np.inf
     finite = beta * np.log(np.outer(factor, wages[list(FINITE_JOBS)])) + C.home_preference

@@ -12,7 +12,7 @@ import numpy as np
 from ..population import EDGE, NOT_MONITORED, SUDDEN, UNSTABLE
 
 
-def review(h, income, dibao_paid, out_of_pocket, P, rng):
+def review(h, income, dibao_paid, out_of_pocket, line, P, rng):
     """Update monitoring, dibao and insurance after a year.
 
     Parameters
@@ -24,16 +24,19 @@ def review(h, income, dibao_paid, out_of_pocket, P, rng):
         Each household's dibao this year (yuan).
     out_of_pocket : numpy.ndarray
         Each household's out-of-pocket medical cost this year (yuan).
+    line : float
+        This year's monitoring line (yuan per person): ``monitoring.line`` raised by
+        ``monitoring.line_growth`` each year after the start.
     """
     M = P.monitoring
     size = np.maximum(h.size, 1)
     per_capita = np.where(h.size > 0, income / size, np.inf)
-    below = per_capita < M.line
+    below = per_capita < line
     hardship = (h.size > 0) & (out_of_pocket > M.hardship_share * np.maximum(income, 0.0))
     new = (h.monitoring == NOT_MONITORED) & (below | hardship)
     h.monitoring[new & below] = np.where(h.alleviated[new & below], UNSTABLE, EDGE)
     h.monitoring[new & ~below] = SUDDEN
-    recovered = (h.monitoring != NOT_MONITORED) & ~new & (per_capita > M.line * M.exit_factor) & ~hardship
+    recovered = (h.monitoring != NOT_MONITORED) & ~new & (per_capita > line * M.exit_factor) & ~hardship
     h.monitoring[recovered] = NOT_MONITORED
 
     assessed = np.where(h.size > 0, (income - dibao_paid) / size, np.inf)
