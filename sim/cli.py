@@ -69,6 +69,26 @@ def _run(args, tree):
     return 0
 
 
+def _targets(args, tree):
+    import datetime as dt
+    import json
+    from .runner import free_name
+    from .targets import evaluate
+    record = json.loads((args.run_dir / "run.json").read_text(encoding="utf-8")) \
+        if (args.run_dir / "run.json").is_file() else {"scenario": {"overrides": {}}}
+    overrides = {p: {dt.date.fromisoformat(d): v for d, v in vals.items()}
+                 for p, vals in record["scenario"].get("overrides", {}).items()}
+    results = evaluate(args.run_dir, tree.with_values(overrides))
+    print(results.summary())
+    target = args.run_dir / "targets.csv"
+    table = results.frame().to_csv(index=False, float_format="%.6g", lineterminator="\n")
+    if target.exists() and target.read_text(encoding="utf-8-sig") != table:
+        target = free_name(args.run_dir, "targets") .with_suffix(".csv")
+    target.write_text(table, encoding="utf-8-sig")
+    print(f"\ntable written to {target}")
+    return 0
+
+
 def _params(args, tree):
     print(tree.markdown(), end="")
     return 0
@@ -91,10 +111,13 @@ def main(argv=None):
     r.add_argument("--dask", metavar="ADDRESS", help="run the ensemble on a Dask scheduler at ADDRESS, "
                    "or 'local' for a LocalCluster")
     sub.add_parser("params", help="print every parameter with value, unit and source (Markdown)")
+    t = sub.add_parser("targets", help="probability of each target T1-T7 for an ensemble directory")
+    t.add_argument("run_dir", type=Path)
     args = parser.parse_args(argv)
     try:
         tree = ParameterTree.load()
-        return {"validate": _validate, "run": _run, "params": _params}[args.command](args, tree)
+        return {"validate": _validate, "run": _run, "params": _params,
+                "targets": _targets}[args.command](args, tree)
     except (InputError, InputErrors, FileExistsError, ConnectionError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT

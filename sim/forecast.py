@@ -653,14 +653,38 @@ def fit_comparator(series_df, area, group, end_year=2025, models=DEFAULT_MODELS,
     scores = score_models(cells, models, tie_tol, min_cells)
     spec, fitted, mu, sd, caught, notes = _final_fit(scores["model"], np.log(values), h)
     scores.loc[scores["model"] == spec.name, "chosen"] = True
+    k, note = interval_scale(cells[cells["model"] == spec.name], min_cells)
     return ComparatorForecast(
         key=f"{area}_{group}", area=area, group=group, history=rows,
-        years=np.arange(years[-1] + 1, end_year + 1), log_mean=mu, log_sd=sd,
-        sampler=lambda n, rng: fitted.simulate(h, n, rng), model_name=spec.name,
+        years=np.arange(years[-1] + 1, end_year + 1), log_mean=mu, log_sd=sd * k,
+        sampler=lambda n, rng: mu + k * (fitted.simulate(h, n, rng) - mu), model_name=spec.name,
         model_label=spec.label, cells=cells, scores=scores,
         notes=notes + _data_notes(rows, group) + _backtest_notes(cells, scores, spec.name,
-                                                                 min_cells),
+                                                                 min_cells) + [note],
         fit_warnings=caught, selection_rule=_rule(tie_tol, min_cells))
+
+
+def interval_scale(cells, min_cells=MIN_CELLS, alpha=ALPHA):
+    """Factor widening a model's intervals so that its backtest errors fall inside as often as
+    they should: the ``1 - alpha`` quantile of |log error| / predicted log sd over the backtest
+    cells, divided by the normal quantile, and at least 1. Statsmodels' intervals leave out
+    parameter uncertainty and short series understate volatility, so raw intervals are narrow.
+
+    Returns
+    -------
+    k : float
+    note : str
+    """
+    cells = cells[cells["error"] == ""].dropna(subset=["pi_lower", "pi_upper", "actual"])
+    if len(cells) < min_cells:
+        return 1.0, (f"intervals not calibrated: only {len(cells)} backtest cells "
+                     f"(fewer than {min_cells})")
+    z = _z(alpha)
+    lo, hi = np.log(cells["pi_lower"].to_numpy()), np.log(cells["pi_upper"].to_numpy())
+    ratio = np.abs(np.log(cells["actual"].to_numpy()) - (lo + hi) / 2) / ((hi - lo) / (2 * z))
+    k = max(1.0, float(np.quantile(ratio, 1 - alpha)) / z)
+    return k, (f"intervals widened by x{k:.2f} so that {1 - alpha:.0%} of the {len(cells)} backtest "
+               "errors would have fallen inside (calibrated on the backtest)")
 
 
 def _final_fit(ranked, log_y, h):
