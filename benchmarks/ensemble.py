@@ -1,0 +1,55 @@
+"""Ensemble throughput at Zhongwei scale with 1 and 2 worker processes.
+
+Usage::
+
+    python benchmarks/ensemble.py                       # 12 replications x 50,000 households
+    python benchmarks/ensemble.py --replications 200    # the issue's full goal
+
+Each measurement runs ``run_ensemble`` on the baseline (2021-2025 with burn-in) into a fresh
+temporary directory and reports replications per minute; the ratio of the two is the scaling
+across workers (2 would be linear on this 2-core machine). It also checks that both give the
+same tables, byte for byte.
+"""
+from __future__ import annotations
+
+import argparse
+import filecmp
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sim.ensemble import run_ensemble  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
+
+
+def measure(scenario, replications, households, workers, out):
+    start = time.perf_counter()
+    path = run_ensemble(scenario, replications, 0, out=out, households=households,
+                        executor="processes", workers=workers, progress=False)
+    minutes = (time.perf_counter() - start) / 60
+    print(f"  {workers} worker(s): {replications / minutes:6.1f} replications/minute "
+          f"({minutes * 60:.1f} s for {replications})")
+    return replications / minutes, path
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--replications", type=int, default=12)
+    ap.add_argument("--households", type=int, default=50_000)
+    args = ap.parse_args()
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    print(f"== ensemble: {args.replications} replications x {args.households:,} households ==")
+    with tempfile.TemporaryDirectory() as tmp:
+        one, a = measure(scenario, args.replications, args.households, 1, Path(tmp) / "w1")
+        two, b = measure(scenario, args.replications, args.households, 2, Path(tmp) / "w2")
+        same = all(filecmp.cmp(a / f, b / f, shallow=False) for f in ("income_yearly.csv", "households_yearly.csv"))
+    print(f"  scaling 1 -> 2 workers: {two / one:.2f} x (linear: 2.00); identical tables: {same}")
+    print(f"  200 replications would take {200 / two:.1f} minutes with 2 workers (goal: under 5)")
+
+
+if __name__ == "__main__":
+    main()
