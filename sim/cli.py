@@ -1,4 +1,4 @@
-"""Command line: ``python -m sim validate FILE...``, ``run SCENARIO`` and ``params``."""
+"""Command line: ``python -m sim validate | run | targets | forecast | params``."""
 from __future__ import annotations
 
 import argparse
@@ -89,6 +89,22 @@ def _targets(args, tree):
     return 0
 
 
+def _forecast(args, tree):
+    import pandas as pd
+    from .forecast import backtest_table, fit_all, load_series
+    from .runner import CSV_ENCODING, free_name
+    results = fit_all(load_series(args.series) if args.series else None)
+    for r in results.values():
+        print(r.summary(), end="\n\n")
+    frames = pd.concat([r.frame().assign(series=key, model=r.model_name) for key, r in results.items()])
+    out = free_name(args.out, "forecasts")
+    out.mkdir(parents=True)
+    frames.to_csv(out / "forecasts.csv", index=False, encoding=CSV_ENCODING, float_format="%.2f")
+    backtest_table(results).to_csv(out / "backtest.csv", index=False, encoding=CSV_ENCODING, float_format="%.4f")
+    print(f"forecasts and backtest written to {out}")
+    return 0
+
+
 def _params(args, tree):
     print(tree.markdown(), end="")
     return 0
@@ -111,12 +127,15 @@ def main(argv=None):
     r.add_argument("--dask", metavar="ADDRESS", help="run the ensemble on a Dask scheduler at ADDRESS, "
                    "or 'local' for a LocalCluster")
     sub.add_parser("params", help="print every parameter with value, unit and source (Markdown)")
+    f = sub.add_parser("forecast", help="comparator forecasts with their rolling-origin backtests")
+    f.add_argument("--series", type=Path, help="income series CSV (default: the shipped sim/data/income_series.csv)")
+    f.add_argument("--out", type=Path, default=Path("results"))
     t = sub.add_parser("targets", help="probability of each target T1-T7 for an ensemble directory")
     t.add_argument("run_dir", type=Path)
     args = parser.parse_args(argv)
     try:
         tree = ParameterTree.load()
-        return {"validate": _validate, "run": _run, "params": _params,
+        return {"validate": _validate, "run": _run, "params": _params, "forecast": _forecast,
                 "targets": _targets}[args.command](args, tree)
     except (InputError, InputErrors, FileExistsError, ConnectionError) as e:
         print(f"error: {e}", file=sys.stderr)
