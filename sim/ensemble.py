@@ -54,7 +54,7 @@ def design(scenario, replications, seed):
 def replicate(task):
     """Run one replication; returns its kept tables (labels dropped, ``replication`` added)."""
     scenario, households, burn_in, rep = task
-    tree = uncertainties.apply(scenario.parameters, rep.draws, scenario.start)
+    tree = uncertainties.apply(scenario.parameters, rep.draws, scenario.start, scenario.base_parameters)
     tables = run(dataclasses.replace(scenario, parameters=tree), rep.seed, households, burn_in)
     out = {}
     for name in KEPT_TABLES:

@@ -144,8 +144,11 @@ def _parse_values(raw, file, path):
 
 def load_parameter(file, path):
     """Read and check one parameter file."""
-    with open(file, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
+    try:
+        with open(file, encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh)
+    except yaml.YAMLError as e:
+        raise InputError(file, path, f"not valid YAML: {e}") from None
     if not isinstance(doc, dict) or not REQUIRED_KEYS <= set(doc):
         raise InputError(file, path, f"a parameter file needs the keys {sorted(REQUIRED_KEYS)}")
     md = doc["metadata"]

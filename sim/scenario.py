@@ -50,6 +50,8 @@ class Scenario:
         Default number of simulated households.
     parameters : ParameterTree
         Base parameters with every override of the ``extends`` chain applied, root first.
+    base_parameters : ParameterTree
+        The parameter files as they are, without the scenario's overrides.
     overrides : dict
         ``{path: {date: value}}`` merged over the chain, for the record.
     chain : tuple of str
@@ -63,6 +65,7 @@ class Scenario:
     end: dt.date
     households: int
     parameters: ParameterTree = field(repr=False)
+    base_parameters: ParameterTree = field(repr=False)
     overrides: dict = field(repr=False)
     chain: tuple = ()
 
@@ -258,5 +261,6 @@ def load_scenario(file, tree=None):
     file, doc, _ = chain[-1]
     return Scenario(name=str(doc.get("name") or Path(file).stem), label=doc.get("label") or {},
                     description=str(doc.get("description") or ""), start=start, end=end,
-                    households=households, parameters=tree.with_values(merged), overrides=merged,
+                    households=households, parameters=tree.with_values(merged), base_parameters=tree,
+                    overrides=merged,
                     chain=tuple(str(f) for f, _, _ in reversed(chain)))

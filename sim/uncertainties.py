@@ -1,8 +1,9 @@
 """Uncertainties: draw the assumed parameters of each replication by Latin hypercube.
 
 A parameter file's ``metadata.uncertainty`` gives a distribution (uniform, normal, triangular,
-lognormal) and a kind: ``value`` draws the parameter's value at the scenario start, and every
-dated value is shifted by the same amount (so a package's dated changes keep their size);
+lognormal) and a kind: ``value`` draws the value the parameter file has at the scenario start,
+and every dated value of the scenario is shifted by the draw's distance from it (so a package's
+changes, dated or not, keep their size);
 ``factor`` draws a common multiplier on every value (and every category of a mapping).
 Drawn values are clipped to the parameter's ``min``/``max`` and rounded where it is whole.
 """
@@ -62,21 +63,26 @@ def _bounded(param, v):
     return int(round(v)) if md.get("integer") else v
 
 
-def _apply_one(param, draw, start):
+def _apply_one(param, draw, nominal):
     unc = param.metadata["uncertainty"]
     if unc.get("kind", "value") == "factor":
         change = lambda v: v * draw  # noqa: E731
     else:
-        shift = draw - param.at(start)
+        shift = draw - nominal
         change = lambda v: v + shift  # noqa: E731
     values = tuple((d, {k: _bounded(param, change(x)) for k, x in v.items()} if isinstance(v, dict)
                     else _bounded(param, change(v))) for d, v in param.values)
     return Parameter(param.path, param.description, values, param.metadata, param.file)
 
 
-def apply(tree, draws, start):
-    """A new tree with one replication's ``draws`` (``{path: value or factor}``) applied."""
+def apply(tree, draws, start, base=None):
+    """A new tree with one replication's ``draws`` (``{path: value or factor}``) applied.
+
+    ``base`` holds the parameter files' own values (default ``tree``): a ``value`` draw shifts
+    ``tree``'s values by its distance from ``base``'s value at ``start``.
+    """
+    base = base or tree
     params = dict(tree.parameters)
     for path, draw in draws.items():
-        params[path] = _apply_one(tree[path], float(draw), start)
+        params[path] = _apply_one(tree[path], float(draw), base[path].at(start))
     return ParameterTree(params)

@@ -85,3 +85,10 @@ def test_draws_shift_values_or_scale_factors_and_respect_bounds(tree, baseline):
     assert P.labour.separation["away"] == pytest.approx(2 * tree.at(start).labour.separation["away"])
     assert P.labour.public_posts == 250 and isinstance(P.labour.public_posts, int)
     assert P.transfers.dibao.takeup == 1.0  # clipped to its maximum
+
+
+def test_a_value_draw_keeps_a_packages_change(write):
+    from sim.scenario import load_scenario
+    s = load_scenario(write("extends: baseline.yaml\nparameters:\n  labour.wage.away: {2021-01-01: 3300}\n"))
+    new = uncertainties.apply(s.parameters, {"labour.wage.away": 3500.0}, s.start, s.base_parameters)
+    assert new.at(s.start).labour.wage.away == 3500 + 300

@@ -180,10 +180,11 @@ def test_linked_series_is_wider_than_its_parent(results):
         assert results[child].parent is results[parent]
 
 
-def test_link_sd_is_a_parameter_with_its_uncertainty(results):
+def test_link_sd_is_a_declared_assumption(results):
     p = load_parameter(F.LINK_SD_FILE, F.LINK_SD_PATH)
     assert p.unit == "/year" and p.unit in UNITS and p.metadata["assumption"] is True
-    assert p.metadata["uncertainty"]["distribution"] == "uniform"
+    # not drawn in the ensemble: it is the sd of a random term in every comparator draw
+    assert p.metadata["uncertainty"] is None and "0.01-0.02" in p.metadata["note"]
     assert results["zhongwei_rural"].link_sd == F.link_growth_sd(2022) == p.values[0][1]
 
 

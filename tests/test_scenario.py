@@ -120,3 +120,10 @@ def test_period_must_be_whole_years(write):
         load_scenario(write("period: {start: 2021-03, end: 2025-12}\n"))
     s = load_scenario(write("period: {start: 2022-01, end: 2023-12}\n"))
     assert len(s.months()) == 24
+
+
+def test_a_broken_parameter_file_is_named(tmp_path):
+    from sim.parameters import ParameterTree
+    (tmp_path / "x.yaml").write_text("description: a: b\nvalues: {2021-01-01: 1}\n", encoding="utf-8")
+    with pytest.raises(InputErrors, match="x.yaml: x: not valid YAML"):
+        ParameterTree.load(tmp_path)
