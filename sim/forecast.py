@@ -676,6 +676,7 @@ def interval_scale(cells, min_cells=MIN_CELLS, alpha=ALPHA):
     note : str
     """
     cells = cells[cells["error"] == ""].dropna(subset=["pi_lower", "pi_upper", "actual"])
+    cells = cells[cells["pi_upper"] > cells["pi_lower"]]  # a zero-width interval has no scale
     if len(cells) < min_cells:
         return 1.0, (f"intervals not calibrated: only {len(cells)} backtest cells "
                      f"(fewer than {min_cells})")
