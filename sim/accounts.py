@@ -133,13 +133,12 @@ def _per_capita(df, keys, months):
                    var_name="component", value_name="yuan")
     long["yuan_per_person"] = np.divide(long["yuan"], long["persons"],
                                         out=np.full(len(long), np.nan), where=long["persons"] > 0)
-    labels = {(d, c): (zh, en) for d, (_, _, cats) in GROUPS.items() for c, zh, en in cats}
-    long["group_zh"] = [GROUPS[g][0] for g in long["group"]]
-    long["group_en"] = [GROUPS[g][1] for g in long["group"]]
-    long["subgroup_zh"] = [labels[(g, s)][0] for g, s in zip(long["group"], long["subgroup"])]
-    long["subgroup_en"] = [labels[(g, s)][1] for g, s in zip(long["group"], long["subgroup"])]
-    long["component_zh"] = [COMPONENT_LABELS[c][0] for c in long["component"]]
-    long["component_en"] = [COMPONENT_LABELS[c][1] for c in long["component"]]
+    sub = long["group"] + "/" + long["subgroup"]
+    labels = {f"{d}/{c}": (zh, en) for d, (_, _, cats) in GROUPS.items() for c, zh, en in cats}
+    for i, lang in enumerate(("zh", "en")):
+        long[f"group_{lang}"] = long["group"].map({g: v[i] for g, v in GROUPS.items()})
+        long[f"subgroup_{lang}"] = sub.map({k: v[i] for k, v in labels.items()})
+        long[f"component_{lang}"] = long["component"].map({c: v[i] for c, v in COMPONENT_LABELS.items()})
     long["persons"] = long["persons"].round(3)
     return long[[*keys, "group_zh", "group_en", "subgroup_zh", "subgroup_en", "component",
                  "component_zh", "component_en", "persons", "yuan_per_person"]]

@@ -49,10 +49,11 @@ class MigrantIncomeModel(mesa.Model):
         self.running = True
 
     def memo(self, name, inputs, compute):
-        """A person-level array that depends only on ``inputs`` and on who is alive and how old.
+        """An array that depends only on ``inputs`` and on the state of persons and households.
 
-        Ages and persons change only in January (demography), so such arrays are computed once
-        a year, or again when their parameters change within the year.
+        That state changes only in January (persons, ages, abilities, training, holdings) and in
+        the December review after that month's transfers (dibao, monitoring), so such arrays are
+        computed once a year, or again when their ``inputs`` (parameters) change within the year.
         """
         if name not in self._memo or self._memo[name][0] != inputs:
             self._memo[name] = (inputs, compute())
@@ -73,12 +74,12 @@ class MigrantIncomeModel(mesa.Model):
         ledger = acc.Ledger(pop.households.n)
         if date.month == 1 or self.steps == 1:
             self.new_year(P, date, ledger, trend=recorded and date > self.scenario.start)
-        sick, cost = shocks.fall_ill(self.memo("illness", P.shocks.illness, lambda: shocks.illness_probability(
-            pop.persons.age, pop.persons.chronic, P)), P, self.rng)
+        classes = self.memo("illness", None, lambda: shocks.risk_classes(pop.persons.age, pop.persons.chronic))
+        sick, ill, cost = shocks.fall_ill(classes, pop.persons.n, P, self.rng)
         shocks.lose_job_from_illness(pop.persons, sick, P, self.rng)
         self.labour_market(P, date, sick, ledger)
         self.industry(P, date, ledger)
-        self.transfers(P, date, cost, ledger)
+        self.transfers(P, date, ill, cost, ledger)
         if recorded:
             self.accounts.record_month(date, ledger, pop.households, pop.persons)
         self.year_income += ledger.total()
@@ -92,7 +93,6 @@ class MigrantIncomeModel(mesa.Model):
         pop, h = self.population, self.population.households
         if trend:
             demography.age_one_year(pop, P, self.rng, labour.AWAY)
-            self._memo.clear()
             self.wage_index *= 1.0 + P.labour.wage_growth
             self.line_index *= 1.0 + P.monitoring.line_growth
             self.prices = shocks.next_prices(self.prices, P, self.rng)
@@ -109,6 +109,7 @@ class MigrantIncomeModel(mesa.Model):
         self.year_out_of_pocket = np.zeros(h.n)
         self.residual_ytd = np.zeros(pop.persons.n)
         self.months_employed = np.zeros(pop.persons.n, dtype=np.int16)
+        self._memo.clear()  # persons, ages and training changed
 
     def set_capacities(self, P):
         pop = self.population
@@ -149,10 +150,11 @@ class MigrantIncomeModel(mesa.Model):
         pop, p = self.population, self.population.persons
         labour.separate(p, P, self.rng)
         among = self.memo("participants", P.labour.participation, lambda: labour.participants(p, P))
+        factor = self.memo("wage_factor", (P.labour.weak_wage_factor, P.labour.skill_premium),
+                           lambda: labour.personal_wage_factor(p, slice(None), P))
         rows = labour.searchers(p, among, sick, P, self.rng)
         village = pop.households.village[p.hh[rows]]
-        home, away, finite = labour.utilities(labour.market_wages(P, self.wage_index),
-                                              labour.personal_wage_factor(p, rows, P),
+        home, away, finite = labour.utilities(labour.market_wages(P, self.wage_index), factor[rows],
                                               p.ability[rows] == 1,
                                               labour.away_share_by_village(p, *self.village_labour())[village],
                                               self.wage_index, P)
@@ -162,32 +164,32 @@ class MigrantIncomeModel(mesa.Model):
         left = ~hired
         labour.go_away(p, rows[left], home[left], away[left],
                        labour.away_match_probability(p.trained[rows[left]], broker[left], P), self.rng)
-        paid, wage = labour.pay(p, sick, P, self.wage_index, date.month)
+        paid, wage = labour.pay(p, sick, factor, P, self.wage_index, date.month)
         ledger.add("wages", np.bincount(p.hh[paid], weights=wage, minlength=pop.households.n))
         ledger.spend("public_posts", wage[p.job[paid] == labour.POST].sum())
         self.months_employed += p.job > labour.NONE
 
     def industry(self, P, date, ledger):
         pop, h = self.population, self.population.households
-        operating = industry.business_income(h, P, self.wage_index)
+        operating = self.memo("business", (P.industry.business, self.wage_index),
+                              lambda: industry.business_income(h, P, self.wage_index))
         if date.month == P.industry.crops.harvest_month:
             self.disaster = shocks.county_disasters(P, self.rng)
             operating = operating + industry.crop_income(h, self.disaster, self.prices, P)
         ledger.add("operating", operating + industry.livestock_income(h, self.prices, P, date.month))
-        ledger.add("property", industry.land_rent(h, P))
+        ledger.add("property", self.memo("rent", P.industry.land_rent, lambda: industry.land_rent(h, P)))
         if date.month == 12:
             ledger.add("property", industry.dividends(h, len(pop.villages.key), self.collectives,
                                                       self.coops, P))
 
-    def transfers(self, P, date, cost, ledger):
+    def transfers(self, P, date, ill, cost, ledger):
         pop, h, p = self.population, self.population.households, self.population.persons
         n = h.n
         pension = self.memo("pension", P.transfers.pension, lambda: np.bincount(
             p.hh, weights=transfers.pensions(p, P), minlength=n))
-        dibao = transfers.dibao_topup(h, P)
-        ill = np.flatnonzero(cost > 0)
+        dibao = self.memo("dibao", P.transfers.dibao, lambda: transfers.dibao_topup(h, P))
         residual = self.residual_ytd[ill]
-        basic, critical, oop = transfers.medical_payouts(cost[ill], residual, h.insured[p.hh[ill]], P)
+        basic, critical, oop = transfers.medical_payouts(cost, residual, h.insured[p.hh[ill]], P)
         self.residual_ytd[ill] = residual
         oop_hh = np.bincount(p.hh[ill], weights=oop, minlength=n)
         assistance = transfers.temporary_assistance(oop_hh, P)

@@ -156,9 +156,8 @@ def _ages(P, size, rng):
     band = _choose(rng, shares, n)
     first = np.zeros(n, dtype=bool)
     first[np.concatenate([[0], np.cumsum(size)[:-1]])] = True
-    adult_shares = {k: shares[k] for k in ADULT_BANDS}
-    band[first] = [list(shares).index(list(adult_shares)[i])
-                   for i in _choose(rng, adult_shares, int(first.sum()))]
+    adult_bands = np.array([list(shares).index(k) for k in ADULT_BANDS])
+    band[first] = adult_bands[_choose(rng, {k: shares[k] for k in ADULT_BANDS}, int(first.sum()))]
     lo = np.array([AGE_BANDS[k][0] for k in shares])[band]
     hi = np.array([AGE_BANDS[k][1] for k in shares])[band]
     return rng.integers(lo, hi + 1).astype(np.int16)

@@ -175,8 +175,10 @@ def go_away(persons, rows, home, away, away_chance, rng):
     persons.job[rows[found]] = AWAY
 
 
-def pay(persons, sick, P, wage_index, month):
+def pay(persons, sick, factor, P, wage_index, month):
     """Who is paid this month and their wage (yuan): the employed, not in hospital, in season.
+
+    ``factor`` is every person's ``personal_wage_factor``.
 
     Returns
     -------
@@ -188,8 +190,7 @@ def pay(persons, sick, P, wage_index, month):
     if not in_season(P, month):
         rows = rows[persons.job[rows] != AWAY]
     job = persons.job[rows]
-    wage = market_wages(P, wage_index)[job] * np.where(job == POST, 1.0,
-                                                       personal_wage_factor(persons, rows, P))
+    wage = market_wages(P, wage_index)[job] * np.where(job == POST, 1.0, factor[rows])
     return rows, wage
 
 

@@ -21,25 +21,48 @@ def inpatient_cost(n, P, rng):
     return I.cost_median * np.exp(I.cost_sigma * rng.standard_normal(n))
 
 
-def fall_ill(probability, P, rng):
+# Illness risk classes: the age bands of ``shocks.illness.probability`` times chronic illness.
+BAND_STARTS = np.array([0, 45, 60])
+
+
+def risk_classes(age, chronic):
+    """Rows of the persons in each illness risk class (age band x chronic illness)."""
+    cls = (np.searchsorted(BAND_STARTS, age, side="right") - 1) * 2 + chronic
+    order = np.argsort(cls, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(cls, minlength=2 * len(BAND_STARTS)))[:-1])
+
+
+def class_probability(P):
+    """Monthly chance of an inpatient episode of each risk class."""
+    return illness_probability(np.repeat(BAND_STARTS, 2), np.tile([False, True], len(BAND_STARTS)), P)
+
+
+def fall_ill(members, n, P, rng):
     """Who is in hospital this month and what it costs.
+
+    In each risk class the number ill is binomial and the ill are a random subset: the same
+    distribution as one Bernoulli draw per person, at a fraction of the cost.
 
     Parameters
     ----------
-    probability : numpy.ndarray
-        Each person's monthly chance of an inpatient episode (``illness_probability``).
+    members : list of numpy.ndarray
+        ``risk_classes(age, chronic)``.
+    n : int
+        Number of persons.
 
     Returns
     -------
     sick : numpy.ndarray of bool
         Persons in hospital: they earn nothing and do not search this month.
-    cost : numpy.ndarray of float
-        Each person's inpatient cost this month (yuan), zero if not ill.
+    ill, cost : numpy.ndarray
+        Rows of the persons in hospital and their inpatient costs (yuan).
     """
-    sick = rng.random(len(probability)) < probability
-    cost = np.zeros(len(probability))
-    cost[sick] = inpatient_cost(int(sick.sum()), P, rng)
-    return sick, cost
+    chances = class_probability(P)
+    ill = np.concatenate([m[rng.choice(len(m), rng.binomial(len(m), p), replace=False)]
+                          for p, m in zip(chances, members)])
+    sick = np.zeros(n, dtype=bool)
+    sick[ill] = True
+    return sick, ill, inpatient_cost(len(ill), P, rng)
 
 
 def lose_job_from_illness(persons, sick, P, rng):
