@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from . import accounts as acc
-from .agents import JobProvider, create_meso_agents
+from .agents import create_meso_agents
 from .population import COUNTIES, CROPS
 from .submodels import demography, industry, labour, monitoring, shocks, transfers
 
@@ -38,7 +38,7 @@ class MigrantIncomeModel(mesa.Model):
         self.providers, self.brokers, self.coops, self.collectives = create_meso_agents(self, population)
         months = scenario.months()
         burn = int(self.params(months[0]).model.burn_in_months if burn_in is None else burn_in)
-        before = [_add_months(months[0], -k) for k in range(burn, 0, -1)]
+        before = [add_months(months[0], -k) for k in range(burn, 0, -1)]
         self.calendar = [(d, False) for d in before] + [(d, True) for d in months]
         self.wage_index = 1.0
         self.line_index = 1.0  # the monitoring line's rise since the start
@@ -183,7 +183,7 @@ class MigrantIncomeModel(mesa.Model):
                                                       self.coops, P))
 
     def transfers(self, P, date, ill, cost, ledger):
-        pop, h, p = self.population, self.population.households, self.population.persons
+        h, p = self.population.households, self.population.persons
         n = h.n
         pension = self.memo("pension", P.transfers.pension, lambda: np.bincount(
             p.hh, weights=transfers.pensions(p, P), minlength=n))
@@ -221,15 +221,19 @@ class MigrantIncomeModel(mesa.Model):
         return self.memo("village", None, compute)
 
 
-def simulate(scenario, population, rng, burn_in=None):
-    """Run ``scenario`` on ``population`` to its end; returns the model (tables in ``model.accounts``)."""
-    model = MigrantIncomeModel(scenario, population=population, rng=rng, burn_in=burn_in)
+def run_to_end(model):
+    """Step ``model`` until it stops; returns it (tables in ``model.accounts``)."""
     while model.running:
         model.step()
     return model
 
 
-def _add_months(date, k):
+def simulate(scenario, population, rng, burn_in=None):
+    """Run ``scenario`` on ``population`` to its end; returns the model (tables in ``model.accounts``)."""
+    return run_to_end(MigrantIncomeModel(scenario, population=population, rng=rng, burn_in=burn_in))
+
+
+def add_months(date, k):
     m = date.year * 12 + date.month - 1 + k
     return dt.date(m // 12, m % 12 + 1, 1)
 

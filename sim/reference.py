@@ -20,7 +20,6 @@ accounting; the December review.
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 from types import SimpleNamespace
 
@@ -30,6 +29,7 @@ from mesa.agent import AgentSet
 
 from . import accounts as acc
 from .agents import create_meso_agents
+from .model import add_months, run_to_end
 from .parameters import Snapshot
 from .population import COUNTIES, CROPS, EDGE, NOT_MONITORED, SUDDEN, UNSTABLE
 from .submodels.labour import AWAY, JOBS, LOCAL, NONE, PARK, POST, WORKSHOP
@@ -573,7 +573,7 @@ class ReferenceModel(mesa.Model):
         self.households = AgentSet(self.household_list, random=self.random)
         months = scenario.months()
         burn = int(self.params(months[0]).model.burn_in_months if burn_in is None else burn_in)
-        before = [_add_months(months[0], -k) for k in range(burn, 0, -1)]
+        before = [add_months(months[0], -k) for k in range(burn, 0, -1)]
         self.calendar = [(d, False) for d in before] + [(d, True) for d in months]
         self.wage_index, self.line_index, self.loans = 1.0, 1.0, 0.0
         self.prices = {"livestock": 1.0, "livestock_last": 1.0, "crops": 1.0}
@@ -769,15 +769,7 @@ class ReferenceModel(mesa.Model):
 
 def simulate_reference(scenario, population, rng, burn_in=None):
     """Run ``scenario`` on ``population`` to its end; returns the model (tables in ``model.accounts``)."""
-    model = ReferenceModel(scenario, population=population, rng=rng, burn_in=burn_in)
-    while model.running:
-        model.step()
-    return model
-
-
-def _add_months(date, k):
-    m = date.year * 12 + date.month - 1 + k
-    return dt.date(m // 12, m % 12 + 1, 1)
+    return run_to_end(ReferenceModel(scenario, population=population, rng=rng, burn_in=burn_in))
 
 
 def _lookup(snapshot, path):

@@ -1,8 +1,6 @@
 import datetime as dt
-import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from sim.parameters import ParameterTree

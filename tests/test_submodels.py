@@ -1,5 +1,4 @@
 """Submodel rules on small hand-checkable cases."""
-import datetime as dt
 from types import SimpleNamespace
 
 import numpy as np
