@@ -83,7 +83,7 @@ def _targets(args, tree):
     target = args.run_dir / "targets.csv"
     table = results.frame().to_csv(index=False, float_format="%.6g", lineterminator="\n")
     if target.exists() and target.read_text(encoding="utf-8-sig") != table:
-        target = free_name(args.run_dir, "targets") .with_suffix(".csv")
+        target = free_name(args.run_dir, "targets", ".csv")
     target.write_text(table, encoding="utf-8-sig")
     print(f"\ntable written to {target}")
     return 0

@@ -31,7 +31,7 @@ PARAMS_DIR = Path(__file__).with_name("params")
 UNITS = {
     "/1", "/month", "/year", "year", "month", "person", "household", "village", "job",
     "head", "mu", "person-time/year", "head/household", "mu/person", "person/household",
-    "job/household", "currency-CNY", "currency-CNY/month", "currency-CNY/year",
+    "job/household", "household/year", "person/year", "currency-CNY", "currency-CNY/month", "currency-CNY/year",
     "currency-CNY/person/year", "currency-CNY/person/month", "currency-CNY/head",
     "currency-CNY/head/year", "currency-CNY/mu/year", "currency-CNY/household/year",
     "currency-CNY/village/year", "currency-CNY/event",
@@ -125,9 +125,13 @@ def _check_uncertainty(param, file):
     if unc is None:
         return
     dist = unc.get("distribution") if isinstance(unc, dict) else None
-    if dist not in DISTRIBUTIONS or set(unc) - {"distribution", "kind"} != set(DISTRIBUTIONS[dist]):
+    if dist not in DISTRIBUTIONS or set(unc) - {"distribution", "kind", "applies_to"} != set(DISTRIBUTIONS[dist]):
         raise InputError(file, "metadata.uncertainty", "must be one of " + ", ".join(
-            f"{k}({', '.join(a)})" for k, a in DISTRIBUTIONS.items()) + ", with an optional kind")
+            f"{k}({', '.join(a)})" for k, a in DISTRIBUTIONS.items()) + ", with optional kind and applies_to")
+    if unc.get("applies_to", "all") not in {"all", "base"}:
+        raise InputError(file, "metadata.uncertainty.applies_to", "must be 'all' (every value, also a "
+                         "scenario's) or 'base' (only this file's values: the uncertainty is about the "
+                         "2021 level, not about a package's choice)")
     if unc.get("kind", "value") not in UNCERTAINTY_KINDS:
         raise InputError(file, "metadata.uncertainty.kind", f"must be one of {sorted(UNCERTAINTY_KINDS)}: "
                          "'value' draws the value (a shift of every dated value), 'factor' a common multiplier")

@@ -95,12 +95,12 @@ def run_record(scenario, seed, households, burn_in):
             "parameters": scenario.parameters.table()}
 
 
-def free_name(root, stem):
-    """``root/stem``, or ``root/stem-2``, ``-3`` ... if taken: never an existing directory."""
-    candidate, k = root / stem, 1
+def free_name(root, stem, suffix=""):
+    """``root/stem+suffix``, or ``root/stem-2+suffix``, ``-3`` ... if taken: never an existing path."""
+    candidate, k = root / f"{stem}{suffix}", 1
     while candidate.exists():
         k += 1
-        candidate = root / f"{stem}-{k}"
+        candidate = root / f"{stem}-{k}{suffix}"
     return candidate
 
 

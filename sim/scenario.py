@@ -5,7 +5,7 @@ A scenario file::
     name: employment
     label: {zh: 就业帮扶包, en: Employment package}
     description: ...
-    extends: baseline.yaml            # optional, relative to this file
+    extends: baseline.yaml            # optional, relative to this file; or a list, applied in order
     period: {start: 2021-01, end: 2025-12}
     population: {households: 50000}
     parameters:
@@ -31,6 +31,7 @@ from .errors import InputError, InputErrors
 from .parameters import ParameterTree
 
 TOP_KEYS = {"name", "label", "description", "extends", "period", "population", "parameters"}
+STRESS_KEYS = {"name", "label", "description", "parameters"}
 PERIOD_KEYS = {"start", "end"}
 POPULATION_KEYS = {"households"}
 OVERRIDE_KEYS = {"unit", "values"}
@@ -178,12 +179,15 @@ def _load_chain(file, tree, seen):
     doc = _read(file)
     errors = [_unknown(file, "", k, TOP_KEYS) for k in doc if k not in TOP_KEYS]
     parents = []
-    if doc.get("extends"):
-        parent = file.parent / str(doc["extends"])
+    extends = doc.get("extends") or []
+    for name in extends if isinstance(extends, list) else [extends]:
+        parent = file.parent / str(name)
         if not parent.is_file():
-            errors.append(InputError(file, "extends", f"{doc['extends']!r} not found next to this file"))
-        else:
-            parents = _load_chain(parent, tree, [*seen, file])
+            errors.append(InputError(file, "extends", f"{name!r} not found next to this file"))
+            continue
+        for link in _load_chain(parent, tree, [*seen, file]):
+            if link[0] not in [p[0] for p in parents]:  # a shared ancestor is applied once
+                parents.append(link)
     overrides = _overrides(doc, file, tree, errors)
     if errors:
         raise InputErrors(errors)
@@ -224,7 +228,18 @@ def _period_and_population(chain, errors):
     return start, end, households
 
 
-def load_scenario(file, tree=None):
+def _stress_chain(stress, tree):
+    """The links of a stress scenario: it may only name itself and override parameters."""
+    chain = _load_chain(stress, tree, [])
+    file, doc, _ = chain[-1]
+    extra = set(doc) - STRESS_KEYS
+    if extra:
+        raise InputErrors([InputError(file, sorted(extra)[0], "a stress only overrides parameters "
+                                      f"(allowed: {', '.join(sorted(STRESS_KEYS))})")])
+    return chain
+
+
+def load_scenario(file, tree=None, stress=None):
     """Load, inherit, validate and resolve a scenario file.
 
     Parameters
@@ -233,6 +248,9 @@ def load_scenario(file, tree=None):
         The scenario YAML.
     tree : ParameterTree, optional
         Base parameters; by default the package's ``sim/params``.
+    stress : str or Path, optional
+        A stress scenario (``scenarios/stress/*.yaml``) whose parameter overrides are applied
+        last, on top of the package: any package can be run under any stress.
 
     Returns
     -------
@@ -252,13 +270,21 @@ def load_scenario(file, tree=None):
     start, end, households = _period_and_population(chain, errors)
     if errors:
         raise InputErrors(errors)
+    name_doc = dict(chain[-1][1])
+    if stress is not None:
+        links = _stress_chain(stress, tree)
+        chain += [link for link in links if link[0] not in [c[0] for c in chain]]
+        s_doc = links[-1][1]
+        name_doc["name"] = f"{name_doc.get('name') or Path(file).stem}+{s_doc.get('name') or Path(stress).stem}"
+        name_doc["label"] = {k: f"{(name_doc.get('label') or {}).get(k, '')} + {(s_doc.get('label') or {}).get(k, '')}"
+                             for k in ("zh", "en")}
     merged = {}
     for _, _, overrides in chain:
         for path, dated in overrides.items():
             first = min(dated)
             kept = {d: v for d, v in merged.get(path, {}).items() if d < first}
             merged[path] = {**kept, **dated}
-    file, doc, _ = chain[-1]
+    doc = name_doc
     return Scenario(name=str(doc.get("name") or Path(file).stem), label=doc.get("label") or {},
                     description=str(doc.get("description") or ""), start=start, end=end,
                     households=households, parameters=tree.with_values(merged), base_parameters=tree,

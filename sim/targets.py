@@ -22,7 +22,10 @@ from .forecast import fit_all, load_series
 from .runner import CSV_ENCODING
 
 COMPARATORS = ("zhongwei_rural", "zhongwei_urban", "ningxia_rural")
-TARGETS_STREAM = 7  # spawn key that separates comparator draws from the replications' streams
+TARGET_YEARS = tuple(range(2021, 2026))
+# Comparator draws get entropy (TAG, seed): a stream that no replication's
+# SeedSequence(seed).spawn(...) child can equal.
+TARGETS_TAG = 0x7A1
 
 
 @dataclass
@@ -151,7 +154,7 @@ def comparator_paths(forecasts, replications, seed, first=2021, last=2025):
     dict of pandas.DataFrame
         ``key -> replication x year`` (yuan per person per year).
     """
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(TARGETS_STREAM,)))
+    rng = np.random.default_rng(np.random.SeedSequence([TARGETS_TAG, seed]))
     out = {}
     for key in COMPARATORS:
         f = forecasts[key]
@@ -218,6 +221,10 @@ def read_ensemble(run_dir):
         found = tables[name]["replication"].nunique()
         if found != record["replications"]:
             raise InputError(path, "replication", f"{found} replications, run.json says {record['replications']}")
+    missing = sorted(set(TARGET_YEARS) - set(tables["income_yearly"]["year"]))
+    if missing:
+        raise InputError(run_dir, "income_yearly.year", f"the targets need the years {TARGET_YEARS[0]}-"
+                         f"{TARGET_YEARS[-1]}; missing {missing}: run the full period")
     return record, tables
 
 
@@ -228,7 +235,8 @@ def evaluate(run_dir, scenario_parameters, series=None):
     ----------
     run_dir : path
     scenario_parameters : sim.parameters.ParameterTree
-        For the thresholds (``targets.*``) and ``forecast.link_growth_sd``.
+        For the thresholds (``targets.*``). The comparator forecasts read their own parameter
+        (``forecast.link_growth_sd``) from the parameter files.
     series : pandas.DataFrame, optional
         Comparator series; by default the shipped ``sim/data/income_series.csv``.
     """

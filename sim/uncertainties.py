@@ -5,6 +5,8 @@ lognormal) and a kind: ``value`` draws the value the parameter file has at the s
 and every dated value of the scenario is shifted by the draw's distance from it (so a package's
 changes, dated or not, keep their size);
 ``factor`` draws a common multiplier on every value (and every category of a mapping).
+With ``applies_to: base`` only the values the parameter file itself gives are drawn, not a
+scenario's own: a programme's 2021 size is uncertain, the size a package sets is a choice.
 Drawn values are clipped to the parameter's ``min``/``max`` and rounded where it is whole.
 """
 from __future__ import annotations
@@ -63,14 +65,16 @@ def _bounded(param, v):
     return int(round(v)) if md.get("integer") else v
 
 
-def _apply_one(param, draw, nominal):
+def _apply_one(param, draw, base, start):
     unc = param.metadata["uncertainty"]
     if unc.get("kind", "value") == "factor":
         change = lambda v: v * draw  # noqa: E731
     else:
-        shift = draw - nominal
+        shift = draw - base.at(start)
         change = lambda v: v + shift  # noqa: E731
-    values = tuple((d, {k: _bounded(param, change(x)) for k, x in v.items()} if isinstance(v, dict)
+    own = list(base.values) if unc.get("applies_to") == "base" else None
+    values = tuple((d, v) if own is not None and (d, v) not in own else
+                   (d, {k: _bounded(param, change(x)) for k, x in v.items()} if isinstance(v, dict)
                     else _bounded(param, change(v))) for d, v in param.values)
     return Parameter(param.path, param.description, values, param.metadata, param.file)
 
@@ -84,5 +88,5 @@ def apply(tree, draws, start, base=None):
     base = base or tree
     params = dict(tree.parameters)
     for path, draw in draws.items():
-        params[path] = _apply_one(tree[path], float(draw), base[path].at(start))
+        params[path] = _apply_one(tree[path], float(draw), base[path], start)
     return ParameterTree(params)

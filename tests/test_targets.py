@@ -136,3 +136,15 @@ def test_cli_targets_on_a_small_ensemble(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "sim", "targets", str(tmp_path)], cwd=ROOT,
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "not a complete ensemble" in bad.stderr
+
+
+def test_targets_csv_is_never_silently_overwritten(tmp_path):
+    from sim.runner import free_name
+    (tmp_path / "targets.csv").write_text("old", encoding="utf-8")
+    assert free_name(tmp_path, "targets", ".csv").name == "targets-2.csv"
+
+
+def test_comparator_draws_do_not_share_a_stream_with_replications():
+    ours = np.random.default_rng(np.random.SeedSequence([targets.TARGETS_TAG, 3])).random(4)
+    for child in np.random.SeedSequence(3).spawn(20):
+        assert not np.allclose(np.random.default_rng(child).random(4), ours)
