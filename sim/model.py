@@ -101,14 +101,17 @@ class MigrantIncomeModel(mesa.Model):
         self.set_capacities(P)
         trained = labour.train(pop, P.labour.training_places * pop.scale, self.rng)
         ledger.spend("training", trained * P.labour.training_cost)
+        self.placed = labour.place_in_fujian(pop, round(P.labour.fujian_placements * pop.scale), self.rng)
         industry.adopt_livestock(h, len(pop.villages.key), P, self.rng)
         self.loans = industry.new_businesses(h, pop.scale, P, self.rng)
+        self.joined = industry.join_cooperatives(h, round(P.industry.new_cooperative_members * pop.scale), self.rng)
         self.accounts.start_year(h, pop.villages)
         self.year_income = np.zeros(h.n)
         self.year_dibao = np.zeros(h.n)
         self.year_out_of_pocket = np.zeros(h.n)
         self.residual_ytd = np.zeros(pop.persons.n)
         self.months_employed = np.zeros(pop.persons.n, dtype=np.int16)
+        self.away_months = 0
         self._memo.clear()  # persons, ages and training changed
 
     def set_capacities(self, P):
@@ -143,7 +146,11 @@ class MigrantIncomeModel(mesa.Model):
                 "dibao_share": h.dibao[alive].mean(),
                 "labour_households_with_stable_job_share": stable[labour_hh].mean(),
                 "labour_households_with_stable_job_or_industry_share": (stable | industry_ok)[labour_hh].mean(),
-                "guarantee_loans_issued_yuan": self.loans}
+                "guarantee_loans_issued_yuan": self.loans,
+                "away_workers_mean": self.away_months / 12.0,
+                "fujian_placed": self.placed, "cooperative_members_joined": self.joined,
+                "villages_with_cattle": int((np.bincount(h.village[h.cattle > 0], minlength=len(
+                    self.population.villages.key)) > 0).sum())}
 
     # -- monthly processes ------------------------------------------------------------------
     def labour_market(self, P, date, sick, ledger):
@@ -168,6 +175,7 @@ class MigrantIncomeModel(mesa.Model):
         ledger.add("wages", np.bincount(p.hh[paid], weights=wage, minlength=pop.households.n))
         ledger.spend("public_posts", wage[p.job[paid] == labour.POST].sum())
         self.months_employed += p.job > labour.NONE
+        self.away_months += int((p.job == labour.AWAY).sum())
 
     def industry(self, P, date, ledger):
         pop, h = self.population, self.population.households

@@ -295,14 +295,15 @@ class Household(mesa.Agent):
 
     def go_away(self):
         """Searchers not hired choose away or home by logit; those going away find work with
-        ``labour.match_probability_away``, raised by a village broker (seed 004 实施方案 §二(二)2)
-        and by training."""
+        ``labour.match_probability_away``, raised by a village broker (seed 004 实施方案 §二(二)2),
+        by training and by organised transfer employment (seed 004 实施方案 §二(二)1)."""
         L = self.model.P.labour
         broker = self.model.brokers[self.village].active
+        organised = 1.0 + L.organised_transfer * L.organised_transfer_gain
         for s in self.searches:
             if s.hired or self.random.random() >= logistic(s.away - s.home):
                 continue
-            chance = L.match_probability_away * (L.broker_effect if broker else 1.0) * (
+            chance = L.match_probability_away * organised * (L.broker_effect if broker else 1.0) * (
                 L.skill_match_effect if s.member.trained else 1.0)
             if self.random.random() < min(chance, 1.0):
                 s.member.job = AWAY
@@ -323,6 +324,7 @@ class Household(mesa.Agent):
         for m in self.members:
             if m.job != NONE:
                 m.months_employed += 1
+                self.model.away_months += m.job == AWAY
                 if not m.sick and (m.job != AWAY or in_season(L, month)):
                     pay = market_wage(m.job, L, self.model.wage_index) * (
                         1.0 if m.job == POST else personal_wage_factor(m, L))
@@ -353,7 +355,8 @@ class Household(mesa.Agent):
         004 §二(一)1 names the crops), cut by a county disaster (``industry.disaster.loss``)."""
         if self.rents_out:
             return 0.0
-        net = P.industry.crops.net_per_mu[CROPS[self.crop]] * self.model.prices["crops"]
+        cr = P.industry.crops
+        net = cr.net_per_mu[CROPS[self.crop]] * (1.0 + cr.online_share * cr.online_premium) * self.model.prices["crops"]
         loss = P.industry.disaster.loss if self.model.disaster[self.county] else 0.0
         return self.land * net * (1.0 - loss)
 
@@ -362,8 +365,8 @@ class Household(mesa.Agent):
         ago - costs) (household_facts: Haiyuan prices); sheep net per head in theirs (yuan)."""
         c, prices, out = P.industry.cattle, self.model.prices, 0.0
         if month == c.sale_month:
-            margin = (c.fattened_price * prices["livestock"] - c.calf_price * prices["livestock_last"]
-                      - c.cost_per_head)
+            cost = c.cost_per_head * (1.0 - P.industry.cattle_parks * P.industry.cattle_park_saving)
+            margin = c.fattened_price * prices["livestock"] - c.calf_price * prices["livestock_last"] - cost
             out += self.cattle * c.turnover * margin
         if month == P.industry.sheep.sale_month:
             out += self.sheep * P.industry.sheep.net_per_head * prices["livestock"]
@@ -492,7 +495,8 @@ class Household(mesa.Agent):
         """Yearly entry to and exit from cattle (with the village's share as peer effect) and sheep
         (``industry.cattle.adoption/peer_effect/exit``, ``industry.sheep.adoption/exit``)."""
         pp, c, s, rand = P.population, P.industry.cattle, P.industry.sheep, self.random.random
-        start = self.size > 0 and self.cattle == 0 and rand() < min(c.adoption + c.peer_effect * peers, 1.0)
+        chance = c.adoption + c.peer_effect * peers + P.industry.leading_industry * P.industry.leading_industry_gain
+        start = self.size > 0 and self.cattle == 0 and rand() < min(chance, 1.0)
         if self.cattle > 0 and rand() < c.exit:
             self.cattle = 0.0
         if start:
@@ -625,10 +629,13 @@ class ReferenceModel(mesa.Model):
             b.update(P.labour.broker_coverage)
         self.set_capacities(P)
         self.train(P)
+        self.placed = self.place_in_fujian(P)
         shares = self.village_share(lambda hh: hh.cattle > 0)
         for hh in self.household_list:
             hh.adopt_livestock(P, shares[hh.village])
         self.loans = self.start_businesses(P)
+        self.joined = self.join_cooperatives(P)
+        self.away_months = 0
         self.accounts.start_year(self.household_view(), self.villages)
         for hh in self.household_list:
             hh.start_year()
@@ -670,6 +677,27 @@ class ReferenceModel(mesa.Model):
             m.trained = True
         self.ledger.spend("training", len(chosen) * P.labour.training_cost)
 
+    def place_in_fujian(self, P):
+        """Fujian-Ningxia labour cooperation (seed 002 第五章; seed 000 第五章§二) places idle
+        members of full labour in work away, monitored and alleviated households first."""
+        pool = [(hh, m) for hh in self.household_list for m in hh.members
+                if m.job == NONE and m.ability == ABILITY_FULL]
+        self.random.shuffle(pool)
+        pool.sort(key=lambda pair: not (pair[0].monitored or pair[0].alleviated))
+        chosen = pool[:round(P.labour.fujian_placements * self.scale)]
+        for _, m in chosen:
+            m.job = AWAY
+        return len(chosen)
+
+    def join_cooperatives(self, P):
+        """New farm businesses (新型经营主体, seed 004 实施方案 §二(一)3) take in households at
+        random among living non-members as dividend-paying members."""
+        pool = [hh for hh in self.household_list if not hh.coop_member and hh.size > 0]
+        chosen = self.random.sample(pool, min(round(P.industry.new_cooperative_members * self.scale), len(pool)))
+        for hh in chosen:
+            hh.coop_member = True
+        return len(chosen)
+
     def start_businesses(self, P):
         """Businesses close; the guarantee loans (seed 004 实施方案 §二(二)1) fund new ones in
         households chosen at random. Returns loans issued (yuan)."""
@@ -706,7 +734,10 @@ class ReferenceModel(mesa.Model):
                 "labour_households_with_stable_job_share": np.mean(stable),
                 "labour_households_with_stable_job_or_industry_share":
                     np.mean([s or i for s, i in zip(stable, industry)]),
-                "guarantee_loans_issued_yuan": self.loans}
+                "guarantee_loans_issued_yuan": self.loans,
+                "away_workers_mean": self.away_months / 12.0,
+                "fujian_placed": self.placed, "cooperative_members_joined": self.joined,
+                "villages_with_cattle": len({hh.village for hh in self.household_list if hh.cattle > 0})}
 
     # -- monthly ---------------------------------------------------------------------------------
     def village_share(self, flag):

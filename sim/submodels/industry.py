@@ -20,11 +20,13 @@ def village_share(flag, village, n_villages):
 
 
 def adopt_livestock(h, n_villages, P, rng):
-    """Yearly entry to and exit from cattle fattening and sheep raising."""
+    """Yearly entry to and exit from cattle fattening and sheep raising; leading industries
+    (seed 004 实施方案 §二(一)1) add ``industry.leading_industry_gain`` to the chance of starting."""
     pp, c, s = P.population, P.industry.cattle, P.industry.sheep
     alive = h.size > 0
     peers = village_share(h.cattle > 0, h.village, n_villages)[h.village]
-    start = alive & (h.cattle == 0) & (rng.random(h.n) < np.minimum(c.adoption + c.peer_effect * peers, 1.0))
+    chance = c.adoption + c.peer_effect * peers + P.industry.leading_industry * P.industry.leading_industry_gain
+    start = alive & (h.cattle == 0) & (rng.random(h.n) < np.minimum(chance, 1.0))
     stop = (h.cattle > 0) & (rng.random(h.n) < c.exit)
     h.cattle[stop] = 0
     h.cattle[start] = 1 + rng.poisson(pp.cattle_herd - 1, int(start.sum()))
@@ -32,6 +34,15 @@ def adopt_livestock(h, n_villages, P, rng):
     stop = (h.sheep > 0) & (rng.random(h.n) < s.exit)
     h.sheep[stop] = 0
     h.sheep[start] = 1 + rng.poisson(pp.sheep_flock - 1, int(start.sum()))
+
+
+def join_cooperatives(h, members, rng):
+    """``members`` households, at random among living non-members, join a dividend-paying
+    cooperative or leading firm (新型经营主体, seed 004 实施方案 §二(一)3). Returns how many joined."""
+    pool = np.flatnonzero(~h.coop_member & (h.size > 0))
+    chosen = pool[rng.permutation(len(pool))[:int(members)]]
+    h.coop_member[chosen] = True
+    return len(chosen)
 
 
 def new_businesses(h, scale, P, rng):
@@ -53,17 +64,20 @@ def new_businesses(h, scale, P, rng):
 
 
 def crop_income(h, disaster, prices, P):
-    """Net crop income at harvest (yuan per household) for households farming their land."""
-    net = np.array([P.industry.crops.net_per_mu[k] for k in CROPS])[h.crop]
+    """Net crop income at harvest (yuan per household) for households farming their land; the
+    share sold online earns ``industry.crops.online_premium`` more (seed 004 实施方案 §二(一)1)."""
+    cr = P.industry.crops
+    net = np.array([cr.net_per_mu[k] for k in CROPS])[h.crop] * (1.0 + cr.online_share * cr.online_premium)
     loss = np.where(disaster[h.county], P.industry.disaster.loss, 0.0)
     return np.where(h.rents_out, 0.0, h.land * net * prices["crops"] * (1.0 - loss))
 
 
 def cattle_margin(prices, P):
-    """Net income per head sold (yuan): fattened price minus calf bought a year earlier and costs."""
-    c = P.industry.cattle
-    return (c.fattened_price * prices["livestock"] - c.calf_price * prices["livestock_last"]
-            - c.cost_per_head)
+    """Net income per head sold (yuan): fattened price minus calf bought a year earlier and costs,
+    which cattle parks (出户入园, seed 004 实施方案 §二(一)1) cut by ``industry.cattle_park_saving``."""
+    c, i = P.industry.cattle, P.industry
+    cost = c.cost_per_head * (1.0 - i.cattle_parks * i.cattle_park_saving)
+    return c.fattened_price * prices["livestock"] - c.calf_price * prices["livestock_last"] - cost
 
 
 def livestock_income(h, prices, P, month):

@@ -119,9 +119,11 @@ def searchers(persons, among, sick, P, rng):
 
 
 def away_match_probability(trained, broker, P):
-    """Chance that a searcher for work away finds it this month."""
+    """Chance that a searcher for work away finds it this month: raised by a village broker, by
+    training, and by organised transfer employment (seed 004 实施方案 §二(二)1)."""
     L = P.labour
-    p = L.match_probability_away * np.where(broker, L.broker_effect, 1.0) * np.where(
+    organised = 1.0 + L.organised_transfer * L.organised_transfer_gain
+    p = L.match_probability_away * organised * np.where(broker, L.broker_effect, 1.0) * np.where(
         trained, L.skill_match_effect, 1.0)
     return np.minimum(p, 1.0)
 
@@ -192,6 +194,24 @@ def pay(persons, sick, factor, P, wage_index, month):
     job = persons.job[rows]
     wage = market_wages(P, wage_index)[job] * np.where(job == POST, 1.0, factor[rows])
     return rows, wage
+
+
+def place_in_fujian(pop, places, rng):
+    """Place ``places`` idle persons of full labour in work away through Fujian-Ningxia labour
+    cooperation (seed 002 第五章; seed 000 第五章§二), monitored and alleviated households first.
+
+    Returns
+    -------
+    int
+        Persons placed.
+    """
+    p, h = pop.persons, pop.households
+    pool = np.flatnonzero((p.job == NONE) & (p.ability == 2))
+    pool = pool[rng.permutation(len(pool))]
+    targeted = (h.monitoring[p.hh[pool]] > 0) | h.alleviated[p.hh[pool]]
+    pool = pool[np.argsort(~targeted, kind="stable")][:int(places)]
+    p.job[pool] = AWAY
+    return len(pool)
 
 
 def train(pop, places, rng):
