@@ -105,6 +105,39 @@ def _forecast(args, tree):
     return 0
 
 
+def _stress_file(name, scenario_dir):
+    path = Path(name)
+    if path.suffix != ".yaml":
+        path = scenario_dir / "stress" / f"{name}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in (scenario_dir / "stress").glob("*.yaml"))
+        raise InputError(path, "--stress", f"no such stress; known: {', '.join(known)}")
+    return path
+
+
+def _compare(args, tree):
+    from .compare import compare
+    from .ensemble import dask_client
+    files = list(args.scenarios)
+    baseline = files[0].parent / "baseline.yaml"
+    if files[0].resolve() != baseline.resolve():
+        files.insert(0, baseline)
+    stress = _stress_file(args.stress, files[0].parent) if args.stress else None
+    scenarios = [load_scenario(f, tree, stress) for f in files]
+    client = dask_client(args.dask, args.workers) if args.dask else None
+    try:
+        out, table = compare(scenarios, args.replications, args.seed, out=args.out, households=args.households,
+                             executor="dask" if client else "processes", workers=args.workers, client=client)
+    finally:
+        if client is not None:
+            client.close()
+    cols = ["scenario", "income_2022_median", "growth_2022_median", "income_2025_median", "gain_2025_median",
+            "extra_cost_yuan", "cost_per_yuan_gained_median", *[f"T{k}_probability" for k in range(1, 8)]]
+    print(table[cols].to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    print(f"\ncomparison written to {out}")
+    return 0
+
+
 def _params(args, tree):
     print(tree.markdown(), end="")
     return 0
@@ -130,13 +163,22 @@ def main(argv=None):
     f = sub.add_parser("forecast", help="comparator forecasts with their rolling-origin backtests")
     f.add_argument("--series", type=Path, help="income series CSV (default: the shipped sim/data/income_series.csv)")
     f.add_argument("--out", type=Path, default=Path("results"))
+    c = sub.add_parser("compare", help="run packages against the baseline with common random numbers")
+    c.add_argument("scenarios", nargs="+", type=Path)
+    c.add_argument("--replications", type=_positive, default=20)
+    c.add_argument("--households", type=_positive)
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--stress", help="a stress under which every package runs (name in scenarios/stress or a file)")
+    c.add_argument("--workers", type=_positive)
+    c.add_argument("--dask", metavar="ADDRESS")
+    c.add_argument("--out", type=Path, default=Path("results"))
     t = sub.add_parser("targets", help="probability of each target T1-T7 for an ensemble directory")
     t.add_argument("run_dir", type=Path)
     args = parser.parse_args(argv)
     try:
         tree = ParameterTree.load()
         return {"validate": _validate, "run": _run, "params": _params, "forecast": _forecast,
-                "targets": _targets}[args.command](args, tree)
+                "targets": _targets, "compare": _compare}[args.command](args, tree)
     except (InputError, InputErrors, FileExistsError, ConnectionError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
