@@ -138,6 +138,19 @@ def _compare(args, tree):
     return 0
 
 
+def _report(args, tree):
+    from .report import build_report
+    dirs = list(args.run_dirs)
+    if not dirs:
+        args.scenarios = sorted(p for p in args.scenario_dir.glob("*.yaml") if p.stem != "baseline")
+        args.stress, args.dask = None, None
+        _compare(args, tree)
+        dirs = [max(args.out.glob("compare-*"), key=lambda p: p.stat().st_mtime)]
+    for d in dirs:
+        print(f"report written to {build_report(d)}")
+    return 0
+
+
 def _params(args, tree):
     print(tree.markdown(), end="")
     return 0
@@ -172,13 +185,21 @@ def main(argv=None):
     c.add_argument("--workers", type=_positive)
     c.add_argument("--dask", metavar="ADDRESS")
     c.add_argument("--out", type=Path, default=Path("results"))
+    rp = sub.add_parser("report", help="HTML report of comparison directories (default: compare all packages first)")
+    rp.add_argument("run_dirs", nargs="*", type=Path, help="directories written by `sim compare`")
+    rp.add_argument("--scenario-dir", type=Path, default=Path("scenarios"))
+    rp.add_argument("--replications", type=_positive, default=40)
+    rp.add_argument("--households", type=_positive)
+    rp.add_argument("--seed", type=int, default=0)
+    rp.add_argument("--workers", type=_positive)
+    rp.add_argument("--out", type=Path, default=Path("results"))
     t = sub.add_parser("targets", help="probability of each target T1-T7 for an ensemble directory")
     t.add_argument("run_dir", type=Path)
     args = parser.parse_args(argv)
     try:
         tree = ParameterTree.load()
         return {"validate": _validate, "run": _run, "params": _params, "forecast": _forecast,
-                "targets": _targets, "compare": _compare}[args.command](args, tree)
+                "targets": _targets, "compare": _compare, "report": _report}[args.command](args, tree)
     except (InputError, InputErrors, FileExistsError, ConnectionError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -124,6 +124,10 @@ def compare(scenarios, replications, seed, *, out="results", households=None, ex
                          workers=workers, client=client, progress=progress) for s in scenarios]
     packages = [Package(s, d) for s, d in zip(scenarios, dirs)]
     rows = [package_row(p, packages[0]) for p in packages]
+    for p in packages:
+        if not (p.run_dir / "targets.csv").exists():
+            p.targets.frame().to_csv(p.run_dir / "targets.csv", index=False, encoding=CSV_ENCODING,
+                                     float_format="%.6g")
     target = free_name(out, "compare-" + "-".join(s.name for s in scenarios)[:120] + f"-seed{seed}-r{replications}")
     target.mkdir(parents=True)
     table = pd.DataFrame(rows)
