@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml | $(VPY)
 	touch $(STAMP)
 
 report: venv
-	$(VPY) -m sim run scenarios/baseline.yaml
+	$(VPY) -m sim report --replications 40
 
 test: venv
 	$(VPY) -m pytest -q

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import json
+import re
 from pathlib import Path
+
+from fontTools import subset
+from fontTools.ttLib import TTCollection
 
 import pandas as pd
 
@@ -76,16 +81,19 @@ def key_table(comparison):
     head = "".join(f"<th>{html.escape(zh)}<br>{html.escape(en)}</th>" for zh, en in KEY_COLUMNS.values())
     rows = []
     for r in comparison.itertuples():
-        cells = "".join(f"<td>{_fmt(getattr(r, c))}</td>" for c in KEY_COLUMNS)
+        cells = "".join(f"<td>{_fmt(c, getattr(r, c))}</td>" for c in KEY_COLUMNS)
         rows.append(f"<tr><th>{html.escape(r.label_zh)}<br>{html.escape(r.label_en)}</th>{cells}</tr>")
-    return (f'<table id="key-table"><thead><tr><th>措施包 / Package</th>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return (f'<div class="wide"><table id="key-table"><thead><tr><th>措施包 / Package</th>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 
-def _fmt(v):
+def _fmt(column, v):
+    """Shares as percentages, cost ratios with two decimals, yuan as whole numbers."""
     if pd.isna(v):
         return "—"
-    return f"{v:.1%}" if abs(v) < 1 and v != 0 else f"{v:,.0f}"
+    if column.endswith("_probability") or column.startswith("growth"):
+        return f"{v:.1%}"
+    return f"{v:,.2f}" if column.startswith("cost_per") else f"{v:,.0f}"
 
 
 def assumptions_table(tree):
@@ -106,9 +114,10 @@ def _records_table(rows, columns):
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-STYLE = """body{font-family:"Noto Sans CJK SC","Source Han Sans SC","DejaVu Sans",sans-serif;margin:2em;max-width:1100px}
+CJK_SC_INDEX = 2  # Noto Sans CJK SC in the NotoSansCJK-Regular.ttc collection
+STYLE = """/*FONT*/body{font-family:"ReportCJK","DejaVu Sans",sans-serif;margin:2em;max-width:1100px}
 table{border-collapse:collapse;font-size:12px;margin:1em 0}td,th{border:1px solid #bbb;padding:3px 6px;text-align:right}
-th{background:#f3f3f3}img{max-width:100%;margin:0.5em 0}figure{margin:1em 0}details{margin:1em 0}"""
+th{background:#f3f3f3}img{max-width:100%;margin:0.5em 0}.wide{overflow-x:auto}figure{margin:1em 0}details{margin:1em 0}"""
 # After loading, the page records whether every image decoded (checked by the browser test).
 CHECK_SCRIPT = """<script>window.addEventListener("load",function(){var ok=Array.prototype.every.call(
 document.images,function(i){return i.complete&&i.naturalWidth>0});document.body.setAttribute(
@@ -122,8 +131,31 @@ def packages_table(ensembles):
     return _records_table(rows, ["package", "parameter", "values"])
 
 
+def embedded_font(text):
+    """A @font-face rule with the Chinese font cut down to the characters of ``text``.
+
+    Browsers need a CJK font for the report's Chinese text and a fresh machine may have none;
+    the subset of Noto Sans CJK SC (the charts' font, OFL) keeps the file self-contained and small.
+    """
+    font = TTCollection(plots.CJK_FONT_PATH).fonts[CJK_SC_INDEX]
+    options = subset.Options()
+    options.layout_features = ["*"]
+    sub = subset.Subsetter(options)
+    sub.populate(text="".join(sorted(set(re.sub(r"[\x00-\x7f]", "", text)))))
+    sub.subset(font)
+    buf = io.BytesIO()
+    font.save(buf)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'@font-face{{font-family:"ReportCJK";src:url(data:font/otf;base64,{data}) format("opentype")}}'
+
+
 def render(comparison, charts, tree, record, ensembles):
-    """The report's HTML text."""
+    """The report's HTML text, with the Chinese font it uses embedded."""
+    page = _page(comparison, charts, tree, record, ensembles)
+    return page.replace("/*FONT*/", embedded_font(re.sub(r'src="data:[^"]*"', "", page)), 1)
+
+
+def _page(comparison, charts, tree, record, ensembles):
     figures = "".join(f"<figure>{_img(charts[name][lang], name)}</figure>"
                       for name in charts for lang in LANGS)
     t = {k: f"{zh} / {en}" for k, (zh, en) in TEXT.items()}
