@@ -34,6 +34,9 @@ class MigrantIncomeModel(mesa.Model):
 
     def __init__(self, scenario, *, population, rng=None, burn_in=None):
         super().__init__(rng=rng)
+        # Prices and disasters come from their own stream, untouched by household draws, so that
+        # packages run with the same seed face the same prices and disasters (common random numbers).
+        self.macro_rng = self.rng.spawn(1)[0]
         self.scenario, self.population = scenario, population
         self.providers, self.brokers, self.coops, self.collectives = create_meso_agents(self, population)
         months = scenario.months()
@@ -95,7 +98,7 @@ class MigrantIncomeModel(mesa.Model):
             demography.age_one_year(pop, P, self.rng, labour.AWAY)
             self.wage_index *= 1.0 + P.labour.wage_growth
             self.line_index *= 1.0 + P.monitoring.line_growth
-            self.prices = shocks.next_prices(self.prices, P, self.rng)
+            self.prices = shocks.next_prices(self.prices, P, self.macro_rng)
         for b in self.brokers:
             b.update(P.labour.broker_coverage)
         self.set_capacities(P)
@@ -182,7 +185,7 @@ class MigrantIncomeModel(mesa.Model):
         operating = self.memo("business", (P.industry.business, self.wage_index),
                               lambda: industry.business_income(h, P, self.wage_index))
         if date.month == P.industry.crops.harvest_month:
-            self.disaster = shocks.county_disasters(P, self.rng)
+            self.disaster = shocks.county_disasters(P, self.macro_rng)
             operating = operating + industry.crop_income(h, self.disaster, self.prices, P)
         ledger.add("operating", operating + industry.livestock_income(h, self.prices, P, date.month))
         ledger.add("property", self.memo("rent", P.industry.land_rent, lambda: industry.land_rent(h, P)))

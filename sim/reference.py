@@ -8,8 +8,9 @@ household rules, the oracle the fast engine must agree with in distribution
 (``tests/test_reference.py``) and the baseline of the speed benchmark.
 
 Shared by design with the engine: the meso agents of ``sim.agents`` (one hiring rule for both),
-the parameter snapshots, and ``sim.accounts`` (the same tables). Model-level random things (price
-moves, county disasters, the providers' hiring order) use the numpy stream ``self.rng``.
+the parameter snapshots, and ``sim.accounts`` (the same tables). The providers' hiring order uses
+the numpy stream ``self.rng``; price moves and county disasters use ``self.macro_rng``, a child of
+it that household draws never touch, as in the engine.
 
 Each month, in order: January yearly processes (demography, wage and price trends, brokers, job
 capacities, training, livestock and business entry); ``households.shuffle_do("step")`` (illness,
@@ -570,6 +571,7 @@ class ReferenceModel(mesa.Model):
 
     def __init__(self, scenario, *, population, rng=None, burn_in=None):
         super().__init__(rng=rng)
+        self.macro_rng = self.rng.spawn(1)[0]  # prices and disasters, as in the engine
         self.scenario, self.villages, self.scale = scenario, population.villages, population.scale
         self.providers, self.brokers, self.coops, self.collectives = create_meso_agents(self, population)
         self.collective_of = {c.village: c for c in self.collectives}
@@ -605,7 +607,7 @@ class ReferenceModel(mesa.Model):
         self.recruit()
         self.households.do("go_away")
         if self.date.month == P.industry.crops.harvest_month:
-            self.disaster = list(self.rng.random(len(COUNTIES)) < P.industry.disaster.probability)
+            self.disaster = list(self.macro_rng.random(len(COUNTIES)) < P.industry.disaster.probability)
         self.households.do("advance")
         for c in acc.COMPONENTS:
             self.ledger.income[c][:] = [hh.income[c] for hh in self.household_list]
@@ -652,8 +654,8 @@ class ReferenceModel(mesa.Model):
     def move_prices(self, P):
         """Yearly log random walks of the livestock (with drift) and crop price indices."""
         c, old = P.industry.cattle, self.prices
-        livestock = old["livestock"] * math.exp(c.price_drift + c.price_volatility * self.rng.standard_normal())
-        crops = old["crops"] * math.exp(P.industry.crops.price_volatility * self.rng.standard_normal())
+        livestock = old["livestock"] * math.exp(c.price_drift + c.price_volatility * self.macro_rng.standard_normal())
+        crops = old["crops"] * math.exp(P.industry.crops.price_volatility * self.macro_rng.standard_normal())
         self.prices = {"livestock": livestock, "livestock_last": old["livestock"], "crops": crops}
 
     def set_capacities(self, P):
