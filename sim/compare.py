@@ -53,11 +53,12 @@ class Package:
 
     def _costs(self, tables):
         s = self.scenario
-        scale = self.record["households"] / s.parameters["population.zhongwei_households"].at(s.start)
         draws = pd.read_csv(self.run_dir / "draws.csv", encoding=CSV_ENCODING, index_col="replication")
-        per_rep = []
+        per_rep, self.scale = [], pd.Series(index=draws.index, dtype=float)
         for r, row in draws.iterrows():
             tree = uncertainties.apply(s.parameters, row.dropna().to_dict(), s.start, s.base_parameters)
+            # the replication's own scale: simulated households / its drawn Zhongwei households
+            scale = self.scale[r] = self.record["households"] / tree["population.zhongwei_households"].at(s.start)
             f = tables["fiscal_yearly"]
             h = tables["households_yearly"]
             c = costs.lever_costs(tree, f[f.replication == r], h[h.replication == r], scale, s.start)
@@ -70,9 +71,7 @@ class Package:
 
     def migrant_income_total(self):
         """Migrants' total disposable income per replication and year (yuan, Zhongwei scale)."""
-        scale = self.record["households"] / self.scenario.parameters["population.zhongwei_households"].at(
-            self.scenario.start)
-        return self.income * self.persons / scale
+        return (self.income * self.persons).div(self.scale, axis=0)
 
 
 def package_row(p, base):

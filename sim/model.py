@@ -108,6 +108,7 @@ class MigrantIncomeModel(mesa.Model):
         industry.adopt_livestock(h, len(pop.villages.key), P, self.rng)
         self.loans = industry.new_businesses(h, pop.scale, P, self.rng)
         self.joined = industry.join_cooperatives(h, round(P.industry.new_cooperative_members * pop.scale), self.rng)
+        h.insured = transfers.enrol(h, P, self.rng)
         self.accounts.start_year(h, pop.villages)
         self.year_income = np.zeros(h.n)
         self.year_dibao = np.zeros(h.n)

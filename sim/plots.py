@@ -8,7 +8,7 @@ Five charts (DESIGN.md section 7):
 ``target_chart``
     Probability of each target per package, with Monte Carlo error bars.
 ``component_chart``
-    Income by component (wages, net operating, net property, net transfers), stacked medians.
+    Income by component (wages, net operating, net property, net transfers), stacked means.
 ``below_line_chart``
     Share of households below the monitoring line, median and 10-90% band.
 ``cost_effect_chart``
@@ -191,8 +191,8 @@ LABELS = {
         "cost_unit": ("万元", 1e4),
         "fan_title": "移民人均可支配收入，{first}–{last}年",
         "target_title": "各项目标的达成概率",
-        "component_title": "移民人均收入构成（各次重复的中位数）",
-        "component_year_title": "{year}年移民人均收入构成（各次重复的中位数）",
+        "component_title": "移民人均收入构成（各次重复的平均值）",
+        "component_year_title": "{year}年移民人均收入构成（各次重复的平均值）",
         "below_title": "人均收入低于监测线的家庭占比",
         "cost_title": "新增财政支出与{year}年收入增量",
         "median": "{pkg}（中位数）",
@@ -201,7 +201,7 @@ LABELS = {
         "comparator_forecast": "{name}：预测均值及{level}区间",
         "comparator_observed": "{name}：统计数",
         "target_path": "目标T1：{year}年比{base}年增长{growth:.0%}",
-        "disposable_marker": "可支配收入中位数",
+        "disposable_marker": "可支配收入平均值",
         "gain_range": "中位数及10%–90%区间",
         "probability_bar": "{pkg}",
         "no_bar": "无数据",
@@ -244,9 +244,9 @@ LABELS = {
         "cost_unit": ("million yuan", 1e6),
         "fan_title": "Per-capita disposable income of migrants, {first}–{last}",
         "target_title": "Probability of meeting each target",
-        "component_title": "Migrants' per-capita income by component (medians over replications)",
+        "component_title": "Migrants' per-capita income by component (means over replications)",
         "component_year_title": "Migrants' per-capita income by component, {year} "
-                                "(medians over replications)",
+                                "(means over replications)",
         "below_title": "Share of households below the monitoring line",
         "cost_title": "Extra fiscal cost and income gain in {year}",
         "median": "{pkg} (median)",
@@ -255,7 +255,7 @@ LABELS = {
         "comparator_forecast": "{name}: forecast mean and {level} interval",
         "comparator_observed": "{name}: statistics",
         "target_path": "Target T1: +{growth:.0%} in {year} over {base}",
-        "disposable_marker": "Disposable income (median)",
+        "disposable_marker": "Disposable income (mean)",
         "gain_range": "Median and 10–90% range",
         "probability_bar": "{pkg}",
         "no_bar": "no data",
@@ -787,7 +787,7 @@ def _target_axes(ax, order, L):
 # --------------------------------------------------------------------------- components
 
 def component_chart(runs, lang="zh", year=None):
-    """Stacked bars of the income components (medians across replications).
+    """Stacked bars of the income components (means across replications, which add up).
 
     Parameters
     ----------

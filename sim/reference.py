@@ -519,6 +519,12 @@ class Household(mesa.Agent):
         sigma = P.industry.business.profit_sigma
         self.business, self.business_factor = True, self.random.lognormvariate(-sigma ** 2 / 2, sigma)
 
+    def enrol(self, P):
+        """乡村振兴健康保 each January: alleviated and monitored households (county-subsidised, seed
+        004 健康保通知 §三), others by choice with ``transfers.health_insurance.voluntary_takeup``."""
+        self.insured = (self.alleviated or self.monitored
+                        or self.random.random() < P.transfers.health_insurance.voluntary_takeup)
+
     def review(self, P):
         """December review (seed 001 名词解释 2-3; seed 004 实施意见 §二(一)): monitoring status,
         dibao eligibility and take-up, insurance, and the incomes next year's dibao is based on."""
@@ -637,6 +643,8 @@ class ReferenceModel(mesa.Model):
             hh.adopt_livestock(P, shares[hh.village])
         self.loans = self.start_businesses(P)
         self.joined = self.join_cooperatives(P)
+        for hh in self.household_list:
+            hh.enrol(P)
         self.away_months = 0
         self.accounts.start_year(self.household_view(), self.villages)
         for hh in self.household_list:

@@ -78,7 +78,7 @@ def test_unlike_scenarios_are_not_compared(write):
 def test_any_package_runs_under_a_stress():
     s = load_scenario(ROOT / "scenarios" / "employment.yaml",
                       stress=ROOT / "scenarios" / "stress" / "migrant_work_disrupted_2022.yaml")
-    assert s.name == "employment+work_disrupted_2022"
+    assert s.name == "employment+migrant_work_disrupted_2022"
     assert s.parameters.at(dt.date(2022, 6, 1)).labour.job_loss_multiplier == 2.0
     assert s.parameters.at(dt.date(2022, 6, 1)).labour.organised_transfer == 1
     assert s.parameters.at(dt.date(2023, 6, 1)).labour.job_loss_multiplier == 1.0

@@ -63,6 +63,13 @@ def medical_payouts(cost, residual_ytd, insured, P):
     return basic, critical, residual - critical
 
 
+def enrol(h, P, rng):
+    """Who holds 乡村振兴健康保 this year: alleviated and monitored households (county-subsidised,
+    seed 004 健康保通知 §三), and other households that choose to, each January, with
+    ``transfers.health_insurance.voluntary_takeup``."""
+    return h.alleviated | (h.monitoring > 0) | (rng.random(h.n) < P.transfers.health_insurance.voluntary_takeup)
+
+
 def premiums(h, P):
     """January premiums of 乡村振兴健康保: (paid by households, paid by the county), per household.
 
