@@ -51,6 +51,8 @@ from sim.scenario import load_scenario
 from sim.submodels.labour import JOBS
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+PACKAGE = SCENARIO.with_name("ningxia_2025.yaml")
+PACKAGE_SEEDS, PACKAGE_HOUSEHOLDS = range(100, 112), 1000
 SEEDS = range(20)
 HOUSEHOLDS = 2000
 YEARS = range(2021, 2026)
@@ -88,11 +90,11 @@ def _summary(tables, incomes):
     return {"income": income, "employment": employment, "indicators": indicators, "incomes_2022": incomes}
 
 
-def run_pair(seed):
+def run_pair(seed, scenario_file=SCENARIO, households=HOUSEHOLDS):
     """Engine and reference on one population, with independent dynamics streams."""
-    scenario = load_scenario(SCENARIO)
+    scenario = load_scenario(scenario_file)
     population, engine_stream, reference_stream = np.random.SeedSequence(seed).spawn(3)
-    pop = build_population(scenario.parameters.at(scenario.start), HOUSEHOLDS,
+    pop = build_population(scenario.parameters.at(scenario.start), households,
                            np.random.default_rng(population))
     engine = MigrantIncomeModel(scenario, population=pop.copy(), rng=np.random.default_rng(engine_stream))
     engine_out = _summary(*_run(engine, lambda m: m.population.households.size))
@@ -101,7 +103,12 @@ def run_pair(seed):
     reference_out = _summary(*_run(reference, lambda m: m.household_view().size))
     seconds = time.perf_counter() - start
     return {"engine": engine_out, "reference": reference_out,
-            "household_months_per_second": HOUSEHOLDS * len(reference.calendar) / seconds}
+            "household_months_per_second": households * len(reference.calendar) / seconds}
+
+
+def run_package_pair(seed):
+    """As ``run_pair`` on the package with every lever (its new rules switched on)."""
+    return run_pair(seed, PACKAGE, PACKAGE_HOUSEHOLDS)
 
 
 @pytest.fixture(scope="module")
@@ -226,3 +233,17 @@ def test_same_tables(runs):
     for key in ("income", "employment", "indicators"):
         assert list(runs[0]["engine"][key].index) == list(runs[0]["reference"][key].index)
     assert set(runs[0]["engine"]["income"].index.get_level_values("component")) == {*COMPONENTS, "disposable"}
+
+
+@pytest.fixture(scope="module")
+def package_runs():
+    """12 paired runs of the package with all levers (Fujian placements, cooperatives, leading
+    industries, cattle parks, online sales, organised transfer, raised dibao ...)."""
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(run_package_pair, PACKAGE_SEEDS))
+
+
+def test_package_incomes_and_indicators_agree(package_runs):
+    for key in ("income", "indicators"):
+        failures, report, critical = bonferroni_failures(paired_differences(package_runs, key))
+        assert failures.empty, f"{key}: |t| > {critical:.2f}\n{failures}"
