@@ -16,6 +16,7 @@ import pandas as pd
 from . import costs, targets, uncertainties
 from .ensemble import run_ensemble
 from .errors import InputError
+from .forecast import fit_all
 from .runner import CSV_ENCODING, free_name
 from .targets import read_ensemble
 
@@ -41,14 +42,14 @@ def _q(values):
 class Package:
     """One package's ensemble, read back: incomes, targets and costs per replication."""
 
-    def __init__(self, scenario, run_dir):
+    def __init__(self, scenario, run_dir, forecasts=None):
         self.scenario, self.run_dir = scenario, Path(run_dir)
         self.record, tables = read_ensemble(run_dir)
         inc = tables["income_yearly"]
         allm = inc[(inc.group == "all") & (inc.component == "disposable")]
         self.income = allm.pivot_table(index="replication", columns="year", values="yuan_per_person")
         self.persons = allm.pivot_table(index="replication", columns="year", values="persons")
-        self.targets = targets.evaluate(run_dir, scenario.parameters)
+        self.targets = targets.evaluate(run_dir, scenario.parameters, forecasts=forecasts)
         self.costs = self._costs(tables)
 
     def _costs(self, tables):
@@ -121,7 +122,8 @@ def compare(scenarios, replications, seed, *, out="results", households=None, ex
     out = Path(out)
     dirs = [run_ensemble(s, replications, seed, out=out, households=households, executor=executor,
                          workers=workers, client=client, progress=progress) for s in scenarios]
-    packages = [Package(s, d) for s, d in zip(scenarios, dirs)]
+    forecasts = fit_all()  # one fit serves every package: the comparators do not depend on them
+    packages = [Package(s, d, forecasts) for s, d in zip(scenarios, dirs)]
     rows = [package_row(p, packages[0]) for p in packages]
     for p in packages:
         if not (p.run_dir / "targets.csv").exists():

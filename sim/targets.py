@@ -228,7 +228,7 @@ def read_ensemble(run_dir):
     return record, tables
 
 
-def evaluate(run_dir, scenario_parameters, series=None):
+def evaluate(run_dir, scenario_parameters, series=None, forecasts=None):
     """Every target's probability for the ensemble in ``run_dir``.
 
     Parameters
@@ -239,6 +239,8 @@ def evaluate(run_dir, scenario_parameters, series=None):
         (``forecast.link_growth_sd``) from the parameter files.
     series : pandas.DataFrame, optional
         Comparator series; by default the shipped ``sim/data/income_series.csv``.
+    forecasts : dict, optional
+        Comparator forecasts already fitted (``sim.forecast.fit_all``); by default fitted here.
     """
     record, tables = read_ensemble(run_dir)
     inc = tables["income_yearly"]
@@ -246,7 +248,7 @@ def evaluate(run_dir, scenario_parameters, series=None):
                              values="yuan_per_person")
     hh = tables["households_yearly"]
     households = hh.pivot_table(index="replication", columns=["indicator", "year"], values="value")
-    forecasts = fit_all(load_series() if series is None else series)
+    forecasts = forecasts or fit_all(load_series() if series is None else series)
     R = record["replications"]
     P = scenario_parameters.at(pd.Timestamp(record["scenario"]["start"] + "-01").date())
     x = Inputs(income, households, comparator_paths(forecasts, R, record["seed"]), P)

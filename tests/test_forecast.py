@@ -216,3 +216,14 @@ def test_a_shorter_data_set_starts_earlier(series):
     assert r.last_year == 2019 and r.frame()["year"].tolist() == [2020, 2021, 2022, 2023]
     with pytest.raises(ValueError, match="end_year"):
         F.fit_comparator(df, "china", "urban", end_year=2019)
+
+
+def test_shipped_data_parse_with_source_and_status():
+    import pandas as pd
+    from pathlib import Path
+    import sim
+    data = Path(sim.__file__).with_name("data")
+    for name in ("income_series.csv", "household_facts.csv"):
+        df = pd.read_csv(data / name)
+        assert {"source", "status"} <= set(df.columns) and df["source"].notna().all()
+        assert set(df["status"]) <= {"verified", "derived", "unverified"}, name
