@@ -1,7 +1,6 @@
 """Costs on hand-checkable cases; common random numbers; comparing unlike scenarios."""
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 import pytest
 
