@@ -92,3 +92,11 @@ def test_a_value_draw_keeps_a_packages_change(write):
     s = load_scenario(write("extends: baseline.yaml\nparameters:\n  labour.wage.away: {2021-01-01: 3300}\n"))
     new = uncertainties.apply(s.parameters, {"labour.wage.away": 3500.0}, s.start, s.base_parameters)
     assert new.at(s.start).labour.wage.away == 3500 + 300
+
+
+def test_an_unreachable_dask_scheduler_fails_fast():
+    import time
+    start = time.perf_counter()
+    with pytest.raises(ConnectionError, match="cannot reach the Dask scheduler"):
+        dask_client("tcp://127.0.0.1:9", 1)  # port 9 (discard): nothing listens on loopback here
+    assert time.perf_counter() - start < 30
