@@ -1,7 +1,8 @@
-"""Command line: ``python -m sim validate | run | targets | forecast | params``."""
+"""Command line: ``python -m sim validate | run | targets | forecast | compare | report | params``."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -35,16 +36,25 @@ def _positive(text):
     return value
 
 
-def _ensemble(args, scenario, households):
-    from .ensemble import dask_client, run_ensemble
-    client = dask_client(args.dask, args.workers) if args.dask else None
+@contextlib.contextmanager
+def _executor(args):
+    """(executor name, Dask client or None) for ``--dask``; the client is closed afterwards."""
+    from .ensemble import dask_client
+    if not getattr(args, "dask", None):
+        yield "processes", None
+        return
+    client = dask_client(args.dask, args.workers)
     try:
-        out = run_ensemble(scenario, args.replications, args.seed, out=args.out, households=households,
-                           burn_in=args.burn_in, executor="dask" if client else "processes",
-                           workers=args.workers, client=client)
+        yield "dask", client
     finally:
-        if client is not None:
-            client.close()
+        client.close()
+
+
+def _ensemble(args, scenario, households):
+    from .ensemble import run_ensemble
+    with _executor(args) as (executor, client):
+        out = run_ensemble(scenario, args.replications, args.seed, out=args.out, households=households,
+                           burn_in=args.burn_in, executor=executor, workers=args.workers, client=client)
     print(f"ensemble of {args.replications} replications written to {out}")
     return 0
 
@@ -115,26 +125,27 @@ def _stress_file(name, scenario_dir):
     return path
 
 
-def _compare(args, tree):
+def _run_compare(args, tree, files, stress=None):
+    """Compare ``files`` (the baseline first, added if missing); prints the table, returns the directory."""
     from .compare import compare
-    from .ensemble import dask_client
-    files = list(args.scenarios)
+    files = list(files)
     baseline = files[0].parent / "baseline.yaml"
     if files[0].resolve() != baseline.resolve():
         files.insert(0, baseline)
-    stress = _stress_file(args.stress, files[0].parent) if args.stress else None
+    stress = _stress_file(stress, files[0].parent) if stress else None
     scenarios = [load_scenario(f, tree, stress) for f in files]
-    client = dask_client(args.dask, args.workers) if args.dask else None
-    try:
+    with _executor(args) as (executor, client):
         out, table = compare(scenarios, args.replications, args.seed, out=args.out, households=args.households,
-                             executor="dask" if client else "processes", workers=args.workers, client=client)
-    finally:
-        if client is not None:
-            client.close()
+                             executor=executor, workers=args.workers, client=client)
     cols = ["scenario", "income_2022_median", "growth_2022_median", "income_2025_median", "gain_2025_median",
             "extra_cost_yuan", "cost_per_yuan_gained_median", *[f"T{k}_probability" for k in range(1, 8)]]
     print(table[cols].to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     print(f"\ncomparison written to {out}")
+    return out
+
+
+def _compare(args, tree):
+    _run_compare(args, tree, args.scenarios, args.stress)
     return 0
 
 
@@ -142,10 +153,8 @@ def _report(args, tree):
     from .report import build_report
     dirs = list(args.run_dirs)
     if not dirs:
-        args.scenarios = sorted(p for p in args.scenario_dir.glob("*.yaml") if p.stem != "baseline")
-        args.stress, args.dask = None, None
-        _compare(args, tree)
-        dirs = [max(args.out.glob("compare-*"), key=lambda p: p.stat().st_mtime)]
+        packages = sorted(p for p in args.scenario_dir.glob("*.yaml") if p.stem != "baseline")
+        dirs = [_run_compare(args, tree, packages)]
     for d in dirs:
         print(f"report written to {build_report(d)}")
     return 0
