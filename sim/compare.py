@@ -49,7 +49,7 @@ class Package:
         allm = inc[(inc.group == "all") & (inc.component == "disposable")]
         self.income = allm.pivot_table(index="replication", columns="year", values="yuan_per_person")
         self.persons = allm.pivot_table(index="replication", columns="year", values="persons")
-        self.targets = targets.evaluate(run_dir, scenario.parameters, forecasts=forecasts)
+        self.targets = targets.evaluate_tables(self.record, tables, scenario.parameters, forecasts=forecasts)
         self.costs = self._costs(tables)
 
     def _costs(self, tables):

@@ -243,6 +243,11 @@ def evaluate(run_dir, scenario_parameters, series=None, forecasts=None):
         Comparator forecasts already fitted (``sim.forecast.fit_all``); by default fitted here.
     """
     record, tables = read_ensemble(run_dir)
+    return evaluate_tables(record, tables, scenario_parameters, series, forecasts)
+
+
+def evaluate_tables(record, tables, scenario_parameters, series=None, forecasts=None):
+    """As ``evaluate``, on an ensemble already read by ``read_ensemble``."""
     inc = tables["income_yearly"]
     income = inc.pivot_table(index="replication", columns=["group", "subgroup", "component", "year"],
                              values="yuan_per_person")
