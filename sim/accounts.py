@@ -105,10 +105,10 @@ class Accounts:
         m = pd.DataFrame(self.monthly, columns=["month", "group", "subgroup", "persons", *COMPONENTS])
         m["year"] = [d.year for d in m["month"]]
         m["month"] = [d.isoformat()[:7] for d in m["month"]]
-        monthly = _per_capita(m, ["month", "group", "subgroup"], months=1)
+        monthly = _per_capita(m, ["month", "group", "subgroup"])
         sums = m.groupby(["year", "group", "subgroup"], sort=False).agg(
             persons=("persons", "mean"), **{c: (c, "sum") for c in COMPONENTS}).reset_index()
-        yearly = _per_capita(sums, ["year", "group", "subgroup"], months=12)
+        yearly = _per_capita(sums, ["year", "group", "subgroup"])
         emp = pd.DataFrame(self.employment, columns=["month", *JOBS, "labour"])
         emp["month"] = [d.isoformat()[:7] for d in emp["month"]]
         employment = emp.melt(id_vars="month", var_name="kind", value_name="persons")
@@ -125,7 +125,7 @@ class Accounts:
                 "fiscal_yearly": fiscal, "households_yearly": households}
 
 
-def _per_capita(df, keys, months):
+def _per_capita(df, keys):
     """Long table of yuan per person by component (and disposable), with zh/en labels."""
     df = df.copy()
     df["disposable"] = df[list(COMPONENTS)].sum(axis=1)
