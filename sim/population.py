@@ -11,7 +11,6 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .submodels.demography import labour_ability, primary_earners
 
 COUNTIES = ("shapotou", "zhongning", "haiyuan")
 COUNTY_LABELS = {"shapotou": ("沙坡头区", "Shapotou"), "zhongning": ("中宁县", "Zhongning"),
@@ -25,6 +24,7 @@ NOT_MONITORED, UNSTABLE, EDGE, SUDDEN = 0, 1, 2, 3
 AGE_BANDS = {"a0_5": (0, 5), "a6_15": (6, 15), "a16_18": (16, 18), "a19_24": (19, 24),
              "a25_44": (25, 44), "a45_59": (45, 59), "a60_69": (60, 69), "a70_85": (70, 85)}
 ADULT_BANDS = ("a25_44", "a45_59", "a60_69")
+ABILITY_NONE, ABILITY_WEAK, ABILITY_FULL = 0, 1, 2  # Persons.ability
 
 
 @dataclass
@@ -85,6 +85,32 @@ class Persons:
         """These persons followed by ``other``."""
         return Persons(**{f.name: np.concatenate([getattr(self, f.name), getattr(other, f.name)])
                           for f in fields(self)})
+
+
+def labour_ability(age, student, disabled, chronic, L):
+    """Labour ability (0 none, 1 weak or half, 2 full) of each person.
+
+    Of working age (``L.working_age``), not in school and without a disability: full, or weak
+    from ``L.weak_age`` or with a chronic illness (NBS convention for 半劳动力).
+    """
+    working = (age >= L.working_age["min"]) & (age <= L.working_age["max"]) & ~student & ~disabled
+    weak = (age >= L.weak_age) | chronic
+    return np.where(working, np.where(weak, ABILITY_WEAK, ABILITY_FULL), ABILITY_NONE).astype(np.int8)
+
+
+def primary_earners(hh, full, attachment, rng):
+    """Rows of new main earners: one full-ability member, at random, in each household that has
+    full labour but no member already marked as main earner (attachment 0).
+
+    The main earner always takes part in the labour market: households send at least one member
+    to work (seed 004 实施意见 §二(三) wants one stable worker per household with labour).
+    """
+    has = np.zeros(int(hh.max()) + 1 if len(hh) else 0, dtype=bool)
+    has[hh[full & (attachment == 0)]] = True
+    rows = np.flatnonzero(full & ~has[hh])
+    rows = rows[rng.permutation(len(rows))]
+    _, first = np.unique(hh[rows], return_index=True)
+    return rows[first]
 
 
 @dataclass

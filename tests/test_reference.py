@@ -175,7 +175,7 @@ def test_scalar_rules_match_engine_formulas():
     flags = [np.resize(np.array(bits, bool), len(ages)) for bits in
              ([0, 1], [0, 0, 1, 1], [0, 0, 0, 0, 1, 1, 1, 1])]
     student, disabled, chronic = flags
-    assert list(demography.labour_ability(ages, student, disabled, chronic, P.labour)) == [
+    assert list(population.labour_ability(ages, student, disabled, chronic, P.labour)) == [
         ref.labour_ability(a, s, d, c, Q.labour) for a, s, d, c in zip(ages, student, disabled, chronic)]
     assert np.allclose(shocks.illness_probability(ages, chronic, P),
                        [ref.illness_probability(a, c, Q) for a, c in zip(ages, chronic)])

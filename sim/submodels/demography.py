@@ -3,18 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-ABILITY_NONE, ABILITY_WEAK, ABILITY_FULL = 0, 1, 2
-
-
-def labour_ability(age, student, disabled, chronic, L):
-    """Labour ability (0 none, 1 weak or half, 2 full) of each person.
-
-    Of working age (``L.working_age``), not in school and without a disability: full, or weak
-    from ``L.weak_age`` or with a chronic illness (NBS convention for 半劳动力).
-    """
-    working = (age >= L.working_age["min"]) & (age <= L.working_age["max"]) & ~student & ~disabled
-    weak = (age >= L.weak_age) | chronic
-    return np.where(working, np.where(weak, ABILITY_WEAK, ABILITY_FULL), ABILITY_NONE).astype(np.int8)
+from ..population import ABILITY_NONE, ABILITY_WEAK, Persons, labour_ability, primary_earners
 
 
 def school_transitions(age, student, P, rng):
@@ -41,24 +30,8 @@ def birth_probability(age, female, P):
     return np.where(mothers, min(per_mother, 1.0), 0.0)
 
 
-def primary_earners(hh, full, attachment, rng):
-    """Rows of new main earners: one full-ability member, at random, in each household that has
-    full labour but no member already marked as main earner (attachment 0).
-
-    The main earner always takes part in the labour market: households send at least one member
-    to work (seed 004 实施意见 §二(三) wants one stable worker per household with labour).
-    """
-    has = np.zeros(int(hh.max()) + 1 if len(hh) else 0, dtype=bool)
-    has[hh[full & (attachment == 0)]] = True
-    rows = np.flatnonzero(full & ~has[hh])
-    rows = rows[rng.permutation(len(rows))]
-    _, first = np.unique(hh[rows], return_index=True)
-    return rows[first]
-
-
 def newborns(hh, P, rng):
     """Persons aged 0 born into households ``hh``."""
-    from ..population import Persons
     n = len(hh)
     return Persons(hh=hh.astype(np.int32), age=np.zeros(n, np.int16),
                    female=rng.random(n) < P.population.female_share, chronic=np.zeros(n, bool),
