@@ -100,18 +100,10 @@ def _targets(args, tree):
 
 
 def _forecast(args, tree):
-    import pandas as pd
-    from .forecast import backtest_table, fit_all, load_series
-    from .runner import CSV_ENCODING, free_name
-    results = fit_all(load_series(args.series) if args.series else None)
-    for r in results.values():
-        print(r.summary(), end="\n\n")
-    frames = pd.concat([r.frame().assign(series=key, model=r.model_name) for key, r in results.items()])
-    out = free_name(args.out, "forecasts")
-    out.mkdir(parents=True)
-    frames.to_csv(out / "forecasts.csv", index=False, encoding=CSV_ENCODING, float_format="%.2f")
-    backtest_table(results).to_csv(out / "backtest.csv", index=False, encoding=CSV_ENCODING, float_format="%.4f")
-    print(f"forecasts and backtest written to {out}")
+    from .forecast import fit_all, load_series, output
+    fits = fit_all(load_series(args.series), as_of=args.as_of)
+    print(output.text(fits))
+    print(f"forecasts and backtest written to {output.write(fits, args.out)}")
     return 0
 
 
@@ -184,7 +176,8 @@ def main(argv=None):
     sub.add_parser("params", help="print every parameter with value, unit and source (Markdown)")
     f = sub.add_parser("forecast", help="comparator forecasts with their rolling-origin backtests")
     f.add_argument("--series", type=Path, help="income series CSV (default: the shipped sim/data/income_series.csv)")
-    f.add_argument("--out", type=Path, default=Path("results"))
+    f.add_argument("--out", type=Path, default=Path("results"), help="writes OUT/forecasts/ (default results/)")
+    f.add_argument("--as-of", type=int, help="last year of the information set (default 2021, the plans' base year)")
     c = sub.add_parser("compare", help="run packages against the baseline with common random numbers")
     c.add_argument("scenarios", nargs="+", type=Path)
     c.add_argument("--replications", type=_positive, default=20)

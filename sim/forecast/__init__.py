@@ -49,17 +49,19 @@ Examples
 >>> paths = results["zhongwei_rural"].draws(1000, rng=1)               # doctest: +SKIP
 """
 from __future__ import annotations
-from .backtest import (FIRST_ORIGIN, MAX_HORIZON, MIN_CELLS, MIN_OBS, TIE_TOL, interval_scale,
-                       rolling_backtest, score_models, summarise_backtest)
-from .fit import backtest_table, fit_all, fit_comparator
+from .backtest import (BACKTEST_COLUMNS, MAX_HORIZON, MIN_OBS, POOLED, horizon_sds, rolling_backtest,
+                       score_cells, summarise)
+from .fit import DEFAULT_AS_OF, Forecasts, backtest_table, fit_all, interval_check
+from .joint import joint_log_paths, residual_correlations
 from .link import fit_linked
-from .models import ALPHA, DEFAULT_MODELS, MODELS, ModelSpec
+from .models import ALPHA, ALPHA_WIDE, DEFAULT_MODELS, MODELS, ModelSpec
 from .results import ComparatorForecast
 from .series import (COLUMNS, COMPARATORS, JOINS, LINK_SD_FILE, LINK_SD_PATH, LINKS, SERIES,
                      comparator_series, link_growth_sd, load_series)
 
-__all__ = ["ALPHA", "COLUMNS", "COMPARATORS", "ComparatorForecast", "DEFAULT_MODELS", "FIRST_ORIGIN",
-           "JOINS", "LINKS", "LINK_SD_FILE", "LINK_SD_PATH", "MAX_HORIZON", "MIN_CELLS", "MIN_OBS",
-           "MODELS", "ModelSpec", "SERIES", "TIE_TOL", "backtest_table", "comparator_series", "fit_all",
-           "fit_comparator", "fit_linked", "interval_scale", "link_growth_sd", "load_series",
-           "rolling_backtest", "score_models", "summarise_backtest"]
+__all__ = ["ALPHA", "ALPHA_WIDE", "BACKTEST_COLUMNS", "COLUMNS", "COMPARATORS", "ComparatorForecast",
+           "DEFAULT_AS_OF", "DEFAULT_MODELS", "Forecasts", "JOINS", "LINKS", "LINK_SD_FILE",
+           "LINK_SD_PATH", "MAX_HORIZON", "MIN_OBS", "MODELS", "ModelSpec", "POOLED", "SERIES",
+           "backtest_table", "comparator_series", "fit_all", "fit_linked", "horizon_sds",
+           "interval_check", "joint_log_paths", "link_growth_sd", "load_series",
+           "residual_correlations", "rolling_backtest", "score_cells", "summarise"]

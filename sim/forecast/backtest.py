@@ -1,159 +1,162 @@
-"""Rolling-origin backtest of the candidate models, their ranking and interval calibration."""
+"""Rolling-origin backtest pooled over the series, interval calibration and the model choice."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .models import _FAIL, ALPHA, DEFAULT_MODELS, MODELS, _fit_forecast, _z
+from .models import ALPHA, ALPHA_WIDE, DEFAULT_MODELS, _z, crps_normal, growth_forecasts, pooled_phi
 
-FIRST_ORIGIN = 2017    # first backtest origin year
-MAX_HORIZON = 4        # backtest horizons 1..4 years
-MIN_OBS = 4            # years of data a backtest fit needs (3 growths)
-TIE_TOL = 0.001        # mean APEs within 0.1 percentage point are a tie
-MIN_CELLS = 6          # fewer backtest cells than this cannot choose: the simplest model is used
-_CELL_COLUMNS = ["origin", "horizon", "year", "model", "actual", "mean", "pi_lower", "pi_upper",
-                 "ape", "covered", "warnings", "error"]
-_BACKTEST_COLUMNS = ["model", "horizon", "ape_mean", "coverage80", "n"]
+MAX_HORIZON = 4        # backtest horizons 1..4 years (the plans run 2021 -> 2025)
+MIN_GROWTHS = 1        # an origin needs this many past growths (the naive and the mean need one)
+MIN_OBS = 3            # a series is forecast only with at least three observed years (two growths)
+POOLED = "pooled"      # the ``series`` value of the rows pooled over every series
+_CELL_COLUMNS = ["series", "origin", "horizon", "year", "model", "actual", "forecast", "error"]
+BACKTEST_COLUMNS = ["series", "model", "horizon", "n", "coverage80", "coverage95", "score"]
 
 
-def rolling_backtest(years, values, models=DEFAULT_MODELS, first_origin=FIRST_ORIGIN,
-                     max_horizon=MAX_HORIZON, min_obs=MIN_OBS):
-    """Rolling-origin backtest of the candidate models on one series.
+def growth_panel(levels):
+    """Yearly log growths of each series.
 
     Parameters
     ----------
-    years : array of int
-        Consecutive years.
-    values : array of float
-        Income, yuan per person per year.
-    models : sequence of str
-        Names in ``MODELS``.
-    first_origin : int
-        First origin year; origins also need ``min_obs`` years of data up to them.
-    max_horizon : int
-        Longest horizon, years.
-    min_obs : int
-        Years of data a fit needs.
+    levels : dict of str to pandas.DataFrame
+        Series key -> rows with consecutive ``year`` and ``value_yuan`` (yuan per person per year).
+
+    Returns
+    -------
+    dict of str to pandas.Series
+        Key -> log growth indexed by the year it ends in.
+    """
+    out = {}
+    for key, rows in levels.items():
+        log_y = pd.Series(np.log(rows["value_yuan"].to_numpy(float)), index=rows["year"].to_numpy(int))
+        out[key] = log_y.diff().dropna()
+    return out
+
+
+def rolling_backtest(levels, models=DEFAULT_MODELS, max_horizon=MAX_HORIZON):
+    """Forecast every series from every origin the data allow, 1 to ``max_horizon`` years ahead.
+
+    Each origin uses only the data up to it: the series' own past growths and, for the pooled
+    AR(1), the growths of every series up to the origin year.
 
     Returns
     -------
     pandas.DataFrame
-        One row per origin, horizon and model: ``origin, horizon, year, model, actual, mean,
-        pi_lower, pi_upper`` (yuan; 80% interval), ``ape`` (absolute percentage error of
-        ``mean`` as a fraction), ``covered`` (1.0 if the actual is inside the interval),
-        ``warnings`` (count) and ``error`` (why a fit failed; its numbers are then NaN).
+        One row per series, origin, horizon and model: ``actual`` and ``forecast`` are the log
+        change from the origin year (log points), ``error = actual - forecast``.
     """
-    years, values = np.asarray(years, int), np.asarray(values, float)
+    panel = growth_panel(levels)
     rows = []
-    for i in range(len(years) - 1):
-        if years[i] >= first_origin and i + 1 >= min_obs:
-            h = min(max_horizon, len(years) - 1 - i)
-            for name in models:
-                rows += _origin_cells(MODELS[name], years, values, i, h)
+    for key, g in panel.items():
+        years = g.index.to_numpy()
+        for i in range(MIN_GROWTHS - 1, len(g) - 1):
+            origin = int(years[i])
+            h = min(max_horizon, len(g) - 1 - i)
+            phi = pooled_phi([p[p.index <= origin].to_numpy() for p in panel.values()
+                              if (p.index <= origin).sum() >= 2])
+            actual = np.cumsum(g.to_numpy()[i + 1: i + 1 + h])
+            for name, f in growth_forecasts(g.to_numpy()[: i + 1], phi, h, models).items():
+                fc = np.cumsum(f)
+                rows += [{"series": key, "origin": origin, "horizon": k + 1, "year": origin + k + 1,
+                          "model": name, "actual": actual[k], "forecast": fc[k],
+                          "error": actual[k] - fc[k]} for k in range(h)]
     return pd.DataFrame(rows, columns=_CELL_COLUMNS)
 
 
-def _origin_cells(spec, years, values, i, h):
-    try:
-        _, mu, sd, caught = _fit_forecast(spec, np.log(values[: i + 1]), h)
-        error = ""
-    except _FAIL as e:
-        mu, sd, caught = np.full(h, np.nan), np.full(h, np.nan), []
-        error = f"{type(e).__name__}: {e}"
-    z, actual = _z(ALPHA), values[i + 1: i + 1 + h]
-    mean, lower, upper = np.exp(mu + sd ** 2 / 2), np.exp(mu - z * sd), np.exp(mu + z * sd)
-    covered = np.where(np.isnan(mu), np.nan, (lower <= actual) & (actual <= upper))
-    return [{"origin": years[i], "horizon": k + 1, "year": years[i + 1 + k], "model": spec.name,
-             "actual": actual[k], "mean": mean[k], "pi_lower": lower[k], "pi_upper": upper[k],
-             "ape": abs(mean[k] - actual[k]) / actual[k], "covered": covered[k],
-             "warnings": len(caught), "error": error} for k in range(h)]
-
-
-def _common(cells):
-    """The cells where every model that forecast at all produced a number."""
-    wide = cells.pivot_table(index=["origin", "horizon"], columns="model", values="ape",
-                             dropna=False, aggfunc="first")
-    wide = wide.loc[:, wide.notna().any()].dropna()
-    keep = cells.set_index(["origin", "horizon"]).index.isin(wide.index)
-    return cells[keep & cells["model"].isin(wide.columns)]
-
-
-def summarise_backtest(cells):
-    """Mean APE and 80% coverage by model and horizon, over the cells common to all models.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``model, horizon, ape_mean, coverage80, n`` (APE and coverage as fractions).
-    """
-    if cells.empty:
-        return pd.DataFrame(columns=_BACKTEST_COLUMNS)
-    out = _common(cells).groupby(["model", "horizon"], sort=False).agg(
-        ape_mean=("ape", "mean"), coverage80=("covered", "mean"), n=("ape", "size"))
-    return out.reset_index()[_BACKTEST_COLUMNS]
-
-
-def score_models(cells, models=DEFAULT_MODELS, tie_tol=TIE_TOL, min_cells=MIN_CELLS):
-    """Overall backtest score per model, ranked best first.
+def horizon_sds(errors, horizons):
+    """Predictive sd of the log level by horizon from backtest errors.
 
     Parameters
     ----------
-    cells : pandas.DataFrame
-        As returned by ``rolling_backtest``.
-    models : sequence of str
-        The candidates.
-    tie_tol : float
-        Mean APEs (fractions) within this of the best are a tie, broken by complexity.
-    min_cells : int
-        With fewer common cells than this the backtest cannot separate the models, and they are
-        ranked by complexity alone (the naive random walk with drift first).
+    errors : pandas.DataFrame
+        Columns ``horizon, error`` (log points).
+    horizons : int
+        Number of horizons wanted.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``horizons`` sds: the root mean square error at each backtested horizon (bias counts as
+        error), made non-decreasing (uncertainty about a later year cannot be smaller than about
+        an earlier one); beyond the longest backtested horizon the variance grows in proportion to
+        the horizon.
+    """
+    rms = errors.groupby("horizon")["error"].apply(lambda e: float(np.sqrt(np.mean(e ** 2))))
+    rms = rms.reindex(range(1, int(rms.index.max()) + 1)).ffill()
+    sd = np.maximum.accumulate(rms.to_numpy())
+    last = len(sd)
+    extra = sd[-1] * np.sqrt(np.arange(last + 1, horizons + 1) / last)
+    return np.r_[sd, extra][:horizons]
+
+
+def score_cells(cells):
+    """Score every cell with intervals calibrated on the other series (leave one series out).
+
+    A cell of series s at horizon h gets the normal predictive N(forecast, sd^2) with sd from
+    ``horizon_sds`` of the same model's errors on every other series: the calibration never sees
+    the series it is checked on.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``model, ape_mean, coverage80, n, complexity, chosen``: the tied models by
-        complexity, then the others by mean APE; models without a score last. ``chosen`` is
-        set by ``fit_comparator``.
+        ``cells`` with ``sd``, ``inside80``, ``inside95`` and ``crps`` (log points).
     """
-    common = _common(cells) if not cells.empty else cells
-    scores = common.groupby("model").agg(ape_mean=("ape", "mean"), coverage80=("covered", "mean"),
-                                         n=("ape", "size")).reindex(list(models))
-    scores["complexity"] = [MODELS[m].complexity for m in scores.index]
-    if scores["n"].max() >= min_cells:
-        tied = scores["ape_mean"] <= scores["ape_mean"].min() + tie_tol
-    else:
-        tied = pd.Series(True, index=scores.index)
-    rest = scores[~tied]
-    rest = rest.assign(missing=rest["ape_mean"].isna())
-    rest = rest.sort_values(["missing", "ape_mean", "complexity"]).drop(columns="missing")
-    scores = pd.concat([scores[tied].sort_values("complexity"), rest])
-    scores["chosen"] = False
-    return scores.rename_axis("model").reset_index()
+    parts = []
+    for (model, key), c in cells.groupby(["model", "series"], sort=False):
+        others = cells[(cells["model"] == model) & (cells["series"] != key)]
+        sd = horizon_sds(others, int(c["horizon"].max()))[c["horizon"].to_numpy() - 1]
+        z = np.abs(c["error"].to_numpy()) / sd
+        parts.append(c.assign(sd=sd, inside80=z <= _z(ALPHA), inside95=z <= _z(ALPHA_WIDE),
+                              crps=crps_normal(c["forecast"].to_numpy(), sd, c["actual"].to_numpy())))
+    return pd.concat(parts, ignore_index=True)
 
 
-def _rule(tie_tol, min_cells):
-    return (f"lowest MAPE wins; ties within {tie_tol * 100:.2g} pp go to the simpler model; "
-            f"with fewer than {min_cells} cells, the simplest")
-
-def interval_scale(cells, min_cells=MIN_CELLS, alpha=ALPHA):
-    """Factor widening a model's intervals so that its backtest errors fall inside as often as
-    they should: the ``1 - alpha`` quantile of |log error| / predicted log sd over the backtest
-    cells, divided by the normal quantile, and at least 1. Statsmodels' intervals leave out
-    parameter uncertainty and short series understate volatility, so raw intervals are narrow.
+def summarise(scored):
+    """Coverage and mean CRPS by series (and pooled), model and horizon, with the cell counts.
 
     Returns
     -------
-    k : float
-    note : str
+    pandas.DataFrame
+        Columns ``BACKTEST_COLUMNS``; ``score`` is the mean CRPS in log points (lower is better).
     """
-    cells = cells[cells["error"] == ""].dropna(subset=["pi_lower", "pi_upper", "actual"])
-    cells = cells[cells["pi_upper"] > cells["pi_lower"]]  # a zero-width interval has no scale
-    if len(cells) < min_cells:
-        return 1.0, (f"intervals not calibrated: only {len(cells)} backtest cells "
-                     f"(fewer than {min_cells})")
-    z = _z(alpha)
-    lo, hi = np.log(cells["pi_lower"].to_numpy()), np.log(cells["pi_upper"].to_numpy())
-    ratio = np.abs(np.log(cells["actual"].to_numpy()) - (lo + hi) / 2) / ((hi - lo) / (2 * z))
-    k = max(1.0, float(np.quantile(ratio, 1 - alpha)) / z)
-    return k, (f"intervals widened by x{k:.2f} so that {1 - alpha:.0%} of the {len(cells)} backtest "
-               "errors would have fallen inside (calibrated on the backtest)")
+    def table(df, series):
+        g = df.groupby(["model", "horizon"], sort=False)
+        return pd.DataFrame({"n": g.size(), "coverage80": g["inside80"].mean(),
+                             "coverage95": g["inside95"].mean(), "score": g["crps"].mean()}
+                            ).reset_index().assign(series=series)
+    parts = [table(scored, POOLED)] + [table(c, k) for k, c in scored.groupby("series", sort=False)]
+    out = pd.concat(parts, ignore_index=True)[BACKTEST_COLUMNS]
+    return out.sort_values(["series", "model", "horizon"], key=_pooled_first).reset_index(drop=True)
+
+
+def _pooled_first(col):
+    return col.map(lambda v: (v != POOLED, v)) if col.name == "series" else col
+
+
+def common_cells(scored):
+    """The cells (series, origin, horizon) where every model has a forecast."""
+    key = ["series", "origin", "horizon"]
+    counts = scored.groupby(key)["model"].transform("size")
+    return scored[counts == scored["model"].nunique()]
+
+
+def choose(scored):
+    """The model with the lowest mean CRPS over the cells common to all models.
+
+    Returns
+    -------
+    name : str
+    ranking : pandas.Series
+        Mean CRPS per model on the common cells, best first.
+    """
+    ranking = common_cells(scored).groupby("model")["crps"].mean().sort_values()
+    return str(ranking.index[0]), ranking
+
+
+def pairwise(scored, model, benchmark="naive"):
+    """Mean CRPS of ``model`` and ``benchmark`` on the cells both have: (model, benchmark, n)."""
+    a = scored[scored["model"] == model].set_index(["series", "origin", "horizon"])["crps"]
+    b = scored[scored["model"] == benchmark].set_index(["series", "origin", "horizon"])["crps"]
+    both = a.index.intersection(b.index)
+    return float(a[both].mean()), float(b[both].mean()), len(both)

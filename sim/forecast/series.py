@@ -7,6 +7,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from ..parameters import PARAMS_DIR, load_parameter
 
 SERIES = "per_capita_disposable_income"
@@ -19,13 +20,22 @@ LINK_SD_FILE = PARAMS_DIR / "forecast" / "link_growth_sd.yaml"
 LINK_SD_PATH = "forecast.link_growth_sd"
 
 
-def load_series(path=None):
-    """Read the income series as a tidy table.
+# The areas and groups a series file may hold (anything else is a typo, refused).
+KNOWN_GROUPS = {"china": {"urban", "rural", "poor_areas_rural", "alleviated_counties_rural"},
+                "ningxia": {"urban", "rural", "poor_areas_rural"},
+                "zhongwei": {"urban", "rural", "migrant"}}
+DEFAULT_FILE = "sim/data/income_series.csv"
+
+
+def load_series(path=None, as_of=None):
+    """Read and check the income series as a tidy table.
 
     Parameters
     ----------
     path : str or Path, optional
         A CSV with the columns of ``sim/data/income_series.csv``; default that packaged file.
+    as_of : int, optional
+        Keep only the years up to ``as_of`` (the information set); default all rows.
 
     Returns
     -------
@@ -33,25 +43,81 @@ def load_series(path=None):
         Columns ``series, area, group, year, value_yuan, growth_pct, status, source``: one row per
         series, area, group and year; ``value_yuan`` in yuan per person per year (current prices),
         ``growth_pct`` the published nominal growth in percent (NaN where not recorded).
+
+    Raises
+    ------
+    sim.errors.InputError
+        Naming the file, the row (1 = first data row) and the column: a missing column, an
+        unknown area or group, a duplicated year, a non-numeric or non-positive value or year, or
+        an empty source.
     """
     if path is None:
         with resources.as_file(resources.files("sim") / "data" / "income_series.csv") as p:
-            raw = pd.read_csv(p)
+            raw = pd.read_csv(p, dtype=str, keep_default_na=False)
     else:
-        raw = pd.read_csv(path)
-    return _tidy(raw, path or "sim/data/income_series.csv")
+        raw = read_table(path)
+    df = _tidy(raw, path or DEFAULT_FILE)
+    return df if as_of is None else df[df["year"] <= int(as_of)].reset_index(drop=True)
 
 
-def _tidy(raw, where):
-    missing = [c for c in COLUMNS if c not in raw.columns]
+def read_table(path):
+    """Read a series-shaped CSV as text, refusing a missing or unreadable file."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise InputError(path, "-", f"cannot read the file as CSV: {e}") from None
+
+
+def _tidy(raw, where, columns=COLUMNS):
+    """Check every row of a series-shaped table and convert its types."""
+    missing = [c for c in columns if c not in raw.columns]
     if missing:
-        raise ValueError(f"{where}: missing columns {missing}; expected {list(COLUMNS)}")
-    df = raw.astype({"year": int, "value_yuan": float, "growth_pct": float})
-    dup = df.duplicated(["series", "area", "group", "year"], keep=False)
+        raise InputError(where, f"column {missing[0]}", f"missing; the columns are {list(columns)}")
+    for i, row in enumerate(raw.itertuples(index=False), start=1):
+        _check_row(row._asdict(), where, i)
+    df = raw.copy()
+    df["year"] = df["year"].astype(int)
+    df["value_yuan"] = df["value_yuan"].astype(float)
+    if "growth_pct" in df:
+        df["growth_pct"] = pd.to_numeric(df["growth_pct"].replace("", np.nan))
+    keys = [c for c in ("series", "area", "group", "year") if c in df]
+    dup = df.duplicated(keys, keep="first")
     if dup.any():
-        first = df[dup].iloc[0]
-        raise ValueError(f"{where}: {first['area']} {first['group']} {first['year']} appears twice")
-    return df.sort_values(["series", "area", "group", "year"]).reset_index(drop=True)
+        i = int(np.flatnonzero(dup)[0])
+        r = df.iloc[i]
+        raise InputError(where, f"row {i + 1}, column year", f"{r['area']} {r['group']} {r['year']} "
+                         "appears twice; one value per area, group and year")
+    return df.sort_values(keys).reset_index(drop=True)
+
+
+def _check_row(row, where, i):
+    area, group = row["area"].strip(), row["group"].strip()
+    if area not in KNOWN_GROUPS:
+        raise InputError(where, f"row {i}, column area", f"unknown area {area!r}; allowed "
+                         f"{sorted(KNOWN_GROUPS)}")
+    if group not in KNOWN_GROUPS[area]:
+        raise InputError(where, f"row {i}, column group", f"unknown group {group!r} for {area}; "
+                         f"allowed {sorted(KNOWN_GROUPS[area])}")
+    if "series" in row and row["series"] != SERIES:
+        raise InputError(where, f"row {i}, column series", f"{row['series']!r}; allowed {SERIES!r}")
+    if not row["year"].strip().isdigit():
+        raise InputError(where, f"row {i}, column year", f"{row['year']!r} is not a year")
+    try:
+        value = float(row["value_yuan"])
+    except ValueError:
+        raise InputError(where, f"row {i}, column value_yuan", f"{row['value_yuan']!r} is not a "
+                         "number (yuan per person per year)") from None
+    if not np.isfinite(value) or value <= 0:
+        raise InputError(where, f"row {i}, column value_yuan", f"{value:g}: an income must be a "
+                         "positive number of yuan per person per year")
+    if "growth_pct" in row and row["growth_pct"].strip():
+        try:
+            float(row["growth_pct"])
+        except ValueError:
+            raise InputError(where, f"row {i}, column growth_pct", f"{row['growth_pct']!r} is not "
+                             "a number (percent) or empty") from None
+    if not row["source"].strip():
+        raise InputError(where, f"row {i}, column source", "empty: every figure needs its source")
 
 
 def comparator_series(series_df, area, group):
@@ -92,6 +158,8 @@ def _rows(df, area, group):
 
 
 def _joined(df, area, old, new):
+    if not ((df["area"] == area) & (df["group"] == new)).any():  # an information set before the new basis
+        return _rows(df, area, old)
     before, after = _rows(df, area, old), _rows(df, area, new)
     before = before[before["year"] < after["year"].min()]
     gap = after["year"].min() - before["year"].max() - 1
