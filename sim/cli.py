@@ -1,4 +1,4 @@
-"""Command line: ``python -m sim validate | run | targets | forecast | compare | report | params``."""
+"""Command line: ``python -m sim validate | run | targets | forecast | evaluate | compare | report | params``."""
 from __future__ import annotations
 
 import argparse
@@ -107,6 +107,14 @@ def _forecast(args, tree):
     return 0
 
 
+def _evaluate(args, tree):
+    from .evaluate import evaluate_realized, summary
+    target, table, targets = evaluate_realized(args.realized, args.run_dir, args.out, tree)
+    print(summary(table) + ("\n\n" + targets.to_string(index=False) if targets is not None else ""))
+    print(f"\nevaluation written to {target}")
+    return 0
+
+
 def _stress_file(name, scenario_dir):
     path = Path(name)
     if path.suffix != ".yaml":
@@ -178,6 +186,11 @@ def main(argv=None):
     f.add_argument("--series", type=Path, help="income series CSV (default: the shipped sim/data/income_series.csv)")
     f.add_argument("--out", type=Path, default=Path("results"), help="writes OUT/forecasts/ (default results/)")
     f.add_argument("--as-of", type=int, help="last year of the information set (default 2021, the plans' base year)")
+    e = sub.add_parser("evaluate", help="score the as-of forecasts (and an ensemble) against realized figures")
+    e.add_argument("realized", type=Path, help="CSV with area, group, year, value_yuan, source")
+    e.add_argument("run_dir", type=Path, nargs="?", help="an ensemble or comparison directory (default: "
+                   "the shipped series' forecasts as of 2021)")
+    e.add_argument("--out", type=Path, help="where evaluate.csv goes (default: the directory scored, else results/)")
     c = sub.add_parser("compare", help="run packages against the baseline with common random numbers")
     c.add_argument("scenarios", nargs="+", type=Path)
     c.add_argument("--replications", type=_positive, default=20)
@@ -201,7 +214,7 @@ def main(argv=None):
     try:
         tree = ParameterTree.load()
         return {"validate": _validate, "run": _run, "params": _params, "forecast": _forecast,
-                "targets": _targets, "compare": _compare, "report": _report}[args.command](args, tree)
+                "targets": _targets, "compare": _compare, "report": _report, "evaluate": _evaluate}[args.command](args, tree)
     except (InputError, InputErrors, FileExistsError, ConnectionError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -234,7 +234,7 @@ def read_ensemble(run_dir):
     return record, tables
 
 
-def evaluate(run_dir, scenario_parameters, series=None, forecasts=None):
+def evaluate(run_dir, scenario_parameters, series=None, forecasts=None, fixed=None):
     """Every target's probability for the ensemble in ``run_dir``.
 
     Parameters
@@ -247,12 +247,15 @@ def evaluate(run_dir, scenario_parameters, series=None, forecasts=None):
         Comparator series; by default the shipped ``sim/data/income_series.csv``.
     forecasts : dict, optional
         Comparator forecasts already fitted (``sim.forecast.fit_all``); by default fitted here.
+    fixed : dict, optional
+        Comparator key -> {year: yuan}: values that replace the drawn ones in every replication
+        (realized figures, ``sim evaluate``).
     """
     record, tables = read_ensemble(run_dir)
-    return evaluate_tables(record, tables, scenario_parameters, series, forecasts)
+    return evaluate_tables(record, tables, scenario_parameters, series, forecasts, fixed)
 
 
-def evaluate_tables(record, tables, scenario_parameters, series=None, forecasts=None):
+def evaluate_tables(record, tables, scenario_parameters, series=None, forecasts=None, fixed=None):
     """As ``evaluate``, on an ensemble already read by ``read_ensemble``."""
     inc = tables["income_yearly"]
     income = inc.pivot_table(index="replication", columns=["group", "subgroup", "component", "year"],
@@ -263,6 +266,10 @@ def evaluate_tables(record, tables, scenario_parameters, series=None, forecasts=
     R = record["replications"]
     P = scenario_parameters.at(pd.Timestamp(record["scenario"]["start"] + "-01").date())
     x = Inputs(income, households, comparator_paths(forecasts, R, record["seed"]), P)
+    for key, values in (fixed or {}).items():
+        for year, value in values.items():
+            if key in x.comparators and year in x.comparators[key]:
+                x.comparators[key][year] = value
     results = [replace(f(x), reading=FORECAST if f.__name__.upper() in READ_COMPARATORS else "none")
                for f in TARGETS]
     plan = Inputs(income, households, {**x.comparators, **plan_paths(forecasts, R)}, P)
