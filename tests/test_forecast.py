@@ -272,3 +272,16 @@ def test_plan_reading_is_the_plans_growth_with_its_source(fits):
         p = load_parameter(file, path)
         assert p.unit in UNITS and "seed 004" in p.metadata["reference"][0]
         assert "增长8%和10%以上" in p.metadata["reference"][0]
+
+
+# --------------------------------------------------------------------------- report section
+
+def test_report_section_is_bilingual_and_absent_without_forecasts(fits, tmp_path):
+    from sim.forecast.section import section
+    assert section(tmp_path) is None
+    output.write(fits, tmp_path)
+    page = section(tmp_path)
+    assert page.startswith("<section") and "<h2>" in page and page.endswith("</section>")
+    assert "截至2021年" in page and "data up to 2021" in page and fits.chosen in page
+    n1 = int(_pooled(fits, fits.chosen).loc[1, "n"])
+    assert f"<td>{n1}</td>" in page
