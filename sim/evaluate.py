@@ -127,7 +127,9 @@ def realized_targets(realized, run_dir, tree):
                              for p, vals in record["scenario"].get("overrides", {}).items()})
     fixed = {s: dict(zip(g["year"], g["value_yuan"])) for s, g in realized.groupby("series")
              if s != MIGRANT}
-    return evaluate(run_dir, tree, fixed=fixed).frame().assign(comparator_reading="realized")
+    frame = evaluate(run_dir, tree, fixed=fixed).frame()
+    frame = frame[frame["comparator_reading"] != "plan"]  # the plan reading does not apply to realized values
+    return frame.assign(comparator_reading=frame["comparator_reading"].replace("forecast", "realized"))
 
 
 def evaluate_realized(realized_path, directory=None, out=None, tree=None):

@@ -117,4 +117,5 @@ def test_evaluate_end_to_end_on_an_ensemble(tmp_path, fits):
         for ext in ("png", "svg", "csv"):
             assert (d / f"evaluate_chart_{lang}.{ext}").is_file()
     targets = pd.read_csv(d / "evaluate_targets.csv", encoding="utf-8-sig").set_index("target")
-    assert targets.loc["T2", "probability"] == 0 and (targets["comparator_reading"] == "realized").all()
+    assert targets.loc["T2", "probability"] == 0 and "T2_plan" not in targets.index
+    assert targets.loc["T2", "comparator_reading"] == "realized" and targets.loc["T1", "comparator_reading"] == "none"
