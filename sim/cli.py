@@ -1,4 +1,4 @@
-"""Command line: ``python -m sim validate | run | targets | forecast | compare | report | params``."""
+"""Command line: ``python -m sim validate | run | targets | forecast | evaluate | compare | report | params``."""
 from __future__ import annotations
 
 import argparse
@@ -100,18 +100,18 @@ def _targets(args, tree):
 
 
 def _forecast(args, tree):
-    import pandas as pd
-    from .forecast import backtest_table, fit_all, load_series
-    from .runner import CSV_ENCODING, free_name
-    results = fit_all(load_series(args.series) if args.series else None)
-    for r in results.values():
-        print(r.summary(), end="\n\n")
-    frames = pd.concat([r.frame().assign(series=key, model=r.model_name) for key, r in results.items()])
-    out = free_name(args.out, "forecasts")
-    out.mkdir(parents=True)
-    frames.to_csv(out / "forecasts.csv", index=False, encoding=CSV_ENCODING, float_format="%.2f")
-    backtest_table(results).to_csv(out / "backtest.csv", index=False, encoding=CSV_ENCODING, float_format="%.4f")
-    print(f"forecasts and backtest written to {out}")
+    from .forecast import fit_all, load_series, output
+    fits = fit_all(load_series(args.series), as_of=args.as_of)
+    print(output.text(fits))
+    print(f"forecasts and backtest written to {output.write(fits, args.out)}")
+    return 0
+
+
+def _evaluate(args, tree):
+    from .evaluate import evaluate_realized, summary
+    target, table, targets = evaluate_realized(args.realized, args.run_dir, args.out, tree)
+    print(summary(table) + ("\n\n" + targets.to_string(index=False) if targets is not None else ""))
+    print(f"\nevaluation written to {target}")
     return 0
 
 
@@ -184,7 +184,13 @@ def main(argv=None):
     sub.add_parser("params", help="print every parameter with value, unit and source (Markdown)")
     f = sub.add_parser("forecast", help="comparator forecasts with their rolling-origin backtests")
     f.add_argument("--series", type=Path, help="income series CSV (default: the shipped sim/data/income_series.csv)")
-    f.add_argument("--out", type=Path, default=Path("results"))
+    f.add_argument("--out", type=Path, default=Path("results"), help="writes OUT/forecasts/ (default results/)")
+    f.add_argument("--as-of", type=int, help="last year of the information set (default 2021, the plans' base year)")
+    e = sub.add_parser("evaluate", help="score the as-of forecasts (and an ensemble) against realized figures")
+    e.add_argument("realized", type=Path, help="CSV with area, group, year, value_yuan, source")
+    e.add_argument("run_dir", type=Path, nargs="?", help="an ensemble or comparison directory (default: "
+                   "the shipped series' forecasts as of 2021)")
+    e.add_argument("--out", type=Path, help="where evaluate.csv goes (default: the directory scored, else results/)")
     c = sub.add_parser("compare", help="run packages against the baseline with common random numbers")
     c.add_argument("scenarios", nargs="+", type=Path)
     c.add_argument("--replications", type=_positive, default=20)
@@ -208,7 +214,7 @@ def main(argv=None):
     try:
         tree = ParameterTree.load()
         return {"validate": _validate, "run": _run, "params": _params, "forecast": _forecast,
-                "targets": _targets, "compare": _compare, "report": _report}[args.command](args, tree)
+                "targets": _targets, "compare": _compare, "report": _report, "evaluate": _evaluate}[args.command](args, tree)
     except (InputError, InputErrors, FileExistsError, ConnectionError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT

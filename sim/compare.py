@@ -16,7 +16,7 @@ import pandas as pd
 from . import costs, targets, uncertainties
 from .ensemble import run_ensemble
 from .errors import InputError
-from .forecast import fit_all
+from .forecast import fit_all, output as forecast_output
 from .runner import CSV_ENCODING, free_name
 from .targets import read_ensemble
 
@@ -131,6 +131,7 @@ def compare(scenarios, replications, seed, *, out="results", households=None, ex
                                      float_format="%.6g")
     target = free_name(out, "compare-" + "-".join(s.name for s in scenarios)[:120] + f"-seed{seed}-r{replications}")
     target.mkdir(parents=True)
+    forecast_output.write(forecasts, target)  # target/forecasts/: the comparators every package was judged on
     table = pd.DataFrame(rows)
     table.to_csv(target / "comparison.csv", index=False, encoding=CSV_ENCODING, float_format="%.6g")
     cost_per_point(rows).to_csv(target / "comparison_targets.csv", index=False, encoding=CSV_ENCODING,

@@ -9,7 +9,7 @@ parameters (``sim/params/targets``) with their sources.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +18,13 @@ import pandas as pd
 from . import __version__
 from .ensemble import KEPT_TABLES
 from .errors import InputError
-from .forecast import fit_all, load_series
+from .forecast import fit_all, joint_log_paths, load_series
+from .forecast.readings import FORECAST, PLAN, plan_paths
 from .runner import CSV_ENCODING
 
 COMPARATORS = ("zhongwei_rural", "zhongwei_urban", "ningxia_rural")
+READ_COMPARATORS = ("T2", "T3", "T4")   # targets that depend on a comparator forecast
+PLAN_READ = ("T2", "T3")                # also reported under the plan's own expectation (seed 004)
 TARGET_YEARS = tuple(range(2021, 2026))
 # Comparator draws get entropy (TAG, seed): a stream that no replication's
 # SeedSequence(seed).spawn(...) child can equal.
@@ -40,6 +43,7 @@ class Target:
     met: np.ndarray       # bool, one per replication
     definition: str
     source: str
+    reading: str = "none"  # comparator reading: "forecast", "plan" or "none" (no comparator)
 
     @property
     def probability(self):
@@ -156,11 +160,9 @@ def comparator_paths(forecasts, replications, seed, first=2021, last=2025):
     """
     rng = np.random.default_rng(np.random.SeedSequence([TARGETS_TAG, seed]))
     out = {}
-    for key in COMPARATORS:
-        f = forecasts[key]
-        paths = np.exp(f.log_paths_from(first, replications, rng))
+    for key, paths in joint_log_paths(forecasts, COMPARATORS, replications, rng, first).items():
         years = list(range(first, first + paths.shape[1]))
-        out[key] = pd.DataFrame(paths, columns=years).loc[:, [y for y in years if y <= last]]
+        out[key] = pd.DataFrame(np.exp(paths), columns=years).loc[:, [y for y in years if y <= last]]
     return out
 
 
@@ -171,16 +173,19 @@ class TargetResults:
     targets: list
     replications: int
     scenario: str
+    readings: list = field(default_factory=list)  # T2, T3 again under the plan reading
+    as_of: int | None = None                      # information set of the comparator forecasts
 
     def frame(self):
         """One row per target: probability, Monte Carlo error and the figure's distribution."""
         rows = []
-        for t in self.targets:
+        for t in sorted(self.targets + self.readings, key=lambda t: t.key):
             q = np.nanquantile(t.values, [0.1, 0.5, 0.9])
             rows.append({"target": t.key, "label_zh": t.label_zh, "label_en": t.label_en,
                          "probability": t.probability, "mc_error": t.mc_error, "figure": t.figure,
                          "figure_p10": q[0], "figure_median": q[1], "figure_p90": q[2],
-                         "definition": t.definition, "source": t.source})
+                         "definition": t.definition, "source": t.source,
+                         "comparator_reading": t.reading, "as_of": self.as_of})
         return pd.DataFrame(rows)
 
     def draws(self):
@@ -191,7 +196,8 @@ class TargetResults:
     def summary(self):
         f = self.frame()
         lines = [f"Targets of '{self.scenario}', {self.replications} replications "
-                 "(probability ± Monte Carlo standard error; figure: median [10%, 90%])", ""]
+                 "(probability ± Monte Carlo standard error; figure: median [10%, 90%]); comparator "
+                 f"forecasts on data up to {self.as_of}; *_plan: the plan's own comparator growth", ""]
         for r in f.itertuples():
             lines.append(f"{r.target}  {r.probability:6.1%} ± {r.mc_error:4.1%}  {r.label_zh} / {r.label_en}")
             lines.append(f"      {r.figure}: {r.figure_median:.3f} [{r.figure_p10:.3f}, {r.figure_p90:.3f}]")
@@ -228,7 +234,7 @@ def read_ensemble(run_dir):
     return record, tables
 
 
-def evaluate(run_dir, scenario_parameters, series=None, forecasts=None):
+def evaluate(run_dir, scenario_parameters, series=None, forecasts=None, fixed=None):
     """Every target's probability for the ensemble in ``run_dir``.
 
     Parameters
@@ -241,12 +247,15 @@ def evaluate(run_dir, scenario_parameters, series=None, forecasts=None):
         Comparator series; by default the shipped ``sim/data/income_series.csv``.
     forecasts : dict, optional
         Comparator forecasts already fitted (``sim.forecast.fit_all``); by default fitted here.
+    fixed : dict, optional
+        Comparator key -> {year: yuan}: values that replace the drawn ones in every replication
+        (realized figures, ``sim evaluate``).
     """
     record, tables = read_ensemble(run_dir)
-    return evaluate_tables(record, tables, scenario_parameters, series, forecasts)
+    return evaluate_tables(record, tables, scenario_parameters, series, forecasts, fixed)
 
 
-def evaluate_tables(record, tables, scenario_parameters, series=None, forecasts=None):
+def evaluate_tables(record, tables, scenario_parameters, series=None, forecasts=None, fixed=None):
     """As ``evaluate``, on an ensemble already read by ``read_ensemble``."""
     inc = tables["income_yearly"]
     income = inc.pivot_table(index="replication", columns=["group", "subgroup", "component", "year"],
@@ -257,4 +266,20 @@ def evaluate_tables(record, tables, scenario_parameters, series=None, forecasts=
     R = record["replications"]
     P = scenario_parameters.at(pd.Timestamp(record["scenario"]["start"] + "-01").date())
     x = Inputs(income, households, comparator_paths(forecasts, R, record["seed"]), P)
-    return TargetResults([f(x) for f in TARGETS], R, record["scenario"]["name"])
+    for key, values in (fixed or {}).items():
+        for year, value in values.items():
+            if key in x.comparators and year in x.comparators[key]:
+                x.comparators[key][year] = value
+    results = [replace(f(x), reading=FORECAST if f.__name__.upper() in READ_COMPARATORS else "none")
+               for f in TARGETS]
+    plan = Inputs(income, households, {**x.comparators, **plan_paths(forecasts, R)}, P)
+    readings = [_plan_reading(f(plan)) for f in TARGETS if f.__name__.upper() in PLAN_READ]
+    return TargetResults(results, R, record["scenario"]["name"], readings, getattr(forecasts, "as_of", None))
+
+
+def _plan_reading(t):
+    return replace(t, key=f"{t.key}_plan", label_zh=t.label_zh + "（计划口径）",
+                   label_en=t.label_en + " (plan reading)", reading=PLAN,
+                   definition=t.definition.replace(" (forecast)", "") + "; Zhongwei comparators at the plan's "
+                   "growth (seed 004: rural +10%, urban +8% a year)",
+                   source=t.source + "; comparators: sim/params/forecast/plan_growth_*.yaml")

@@ -1,13 +1,21 @@
-"""Comparator forecasts: backtest logic, choice, intervals, draws, links and data-driven years."""
-import warnings
+"""Comparator forecasts: data checks, growth models, pooled backtest, intervals, joint draws,
+the information set, the plan reading and the output contract."""
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import integrate, stats
 
 from sim import forecast as F
+from sim.errors import InputError
+from sim.forecast import models as M
+from sim.forecast import output, readings
 from sim.parameters import UNITS, load_parameter
 
+ROOT = Path(__file__).resolve().parents[1]
 KEYS = ["ningxia_rural", "ningxia_urban", "china_rural", "china_urban",
         "china_poverty_area_rural", "zhongwei_rural", "zhongwei_urban"]
 
@@ -18,32 +26,29 @@ def series():
 
 
 @pytest.fixture(scope="module")
-def results(series):
-    return F.fit_all(series, end_year=2025)
+def fits(series):
+    return F.fit_all(series)
 
 
-def _exact(growth=0.08, start=2012, end=2021, base=10000.0):
-    years = np.arange(start, end + 1)
-    return years, base * (1 + growth) ** (years - start)
+def _pooled(fits, model):
+    bt = fits.backtest
+    return bt[(bt["series"] == F.POOLED) & (bt["model"] == model)].set_index("horizon")
 
 
-def _with_row(series, area, group, year, value):
-    row = {"series": F.SERIES, "area": area, "group": group, "year": year, "value_yuan": value,
-           "growth_pct": np.nan, "status": "unverified", "source": "test row"}
-    return pd.concat([series, pd.DataFrame([row])], ignore_index=True)
+def _later_rows(series, year=2022, growth=1.5):
+    """Rows after 2021 for every modelled series, with absurd values (+50%) that would move any
+    fit that saw them."""
+    last = series.sort_values("year").groupby(["area", "group"]).tail(1)
+    last = last[(last["year"] == 2021) & (last["area"] != "zhongwei")]
+    new = last.assign(year=year, value_yuan=last["value_yuan"] * growth, source="appended test row")
+    return pd.concat([series, new], ignore_index=True)
 
 
-def _series_df(years, values, area="testland", group="rural"):
-    return pd.DataFrame({"series": F.SERIES, "area": area, "group": group, "year": years,
-                         "value_yuan": values, "growth_pct": np.nan, "status": "verified",
-                         "source": "synthetic"})
-
-
-# --------------------------------------------------------------------------- data
+# --------------------------------------------------------------------------- data and bad input
 
 def test_packaged_data_keeps_source_and_status(series):
     assert list(series.columns) == list(F.COLUMNS)
-    assert set(series["status"]) == {"verified", "unverified", "derived"}
+    assert series["year"].max() == 2021  # no realized figure after the plans' base year is shipped
     zw = series[(series["area"] == "zhongwei") & (series["group"] == "rural")]
     assert zw["value_yuan"].tolist() == [13500] and zw["status"].tolist() == ["derived"]
 
@@ -52,178 +57,231 @@ def test_poverty_series_is_joined_with_a_marked_bridge_year(series):
     rows = F.comparator_series(series, "china", "poverty_area_rural")
     assert rows["year"].tolist() == list(range(2016, 2022))
     bridge = rows[rows["year"] == 2020].iloc[0]
-    assert bridge["status"] == "derived"
-    assert bridge["value_yuan"] == pytest.approx(14051 / 1.116)
+    assert bridge["status"] == "derived" and bridge["value_yuan"] == pytest.approx(14051 / 1.116)
 
 
-def test_gap_in_a_series_is_an_error(series):
-    gappy = series[~((series["area"] == "ningxia") & (series["group"] == "rural")
-                     & (series["year"] == 2018))]
-    with pytest.raises(ValueError, match="2018"):
-        F.fit_comparator(gappy, "ningxia", "rural")
+BAD = {
+    "missing column": (lambda d: d.drop(columns="source"), "column source"),
+    "unknown area": (lambda d: d.assign(area=d["area"].where(d.index != 4, "atlantis")), "row 5, column area"),
+    "unknown group": (lambda d: d.assign(group=d["group"].where(d.index != 2, "suburban")), "row 3, column group"),
+    "duplicated year": (lambda d: pd.concat([d, d.iloc[[6]]], ignore_index=True), f"row {0}, column year"),
+    "non-positive": (lambda d: d.assign(value_yuan=d["value_yuan"].where(d.index != 1, "-5")), "row 2, column value_yuan"),
+    "non-numeric": (lambda d: d.assign(value_yuan=d["value_yuan"].where(d.index != 3, "lots")), "row 4, column value_yuan"),
+    "no source": (lambda d: d.assign(source=d["source"].where(d.index != 7, " ")), "row 8, column source"),
+}
 
 
-# --------------------------------------------------------------------------- backtest logic
-
-def test_backtest_cells_origins_and_horizons():
-    years, values = _exact()
-    cells = F.rolling_backtest(years, values, ("rw_drift",))
-    assert sorted(cells["origin"].unique()) == [2017, 2018, 2019, 2020]
-    bt = F.summarise_backtest(cells)
-    assert bt["horizon"].tolist() == [1, 2, 3, 4] and bt["n"].tolist() == [4, 3, 2, 1]
-    assert (cells["year"] == cells["origin"] + cells["horizon"]).all()
-
-
-def test_exact_growth_naive_drift_is_exact_and_chosen():
-    years, values = _exact(0.08)
-    cells = F.rolling_backtest(years, values, ("rw_drift", "last_growth"))
-    assert cells["ape"].max() < 1e-9
-    # a tie goes to the simpler model whatever the order of the candidates
-    assert F.score_models(cells, ("last_growth", "rw_drift"))["model"].iloc[0] == "rw_drift"
-    r = F.fit_comparator(_series_df(years, values), "testland", "rural", end_year=2024)
-    assert r.model_name == "rw_drift"
-    assert r.frame()["mean"].to_numpy() == pytest.approx(values[-1] * 1.08 ** np.arange(1, 4))
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_series_file_is_refused_naming_file_row_and_column(case, tmp_path):
+    raw = pd.read_csv(ROOT / "sim" / "data" / "income_series.csv", dtype=str, keep_default_na=False)
+    change, where = BAD[case]
+    bad = change(raw)
+    if case == "duplicated year":
+        where = f"row {len(bad)}, column year"
+    path = tmp_path / "bad.csv"
+    bad.to_csv(path, index=False)
+    with pytest.raises(InputError) as e:
+        F.load_series(path)
+    assert str(path) in str(e.value) and where in str(e.value)
 
 
-def test_backtest_ape_and_coverage_by_hand():
-    years = np.arange(2012, 2022)
-    growth = np.where(np.arange(9) % 2 == 0, 0.06, 0.10)
-    values = 10000 * np.exp(np.r_[0, np.cumsum(growth)])
-    cells = F.rolling_backtest(years, values, ("rw_drift",))
-    cell = cells[(cells["origin"] == 2018) & (cells["horizon"] == 2)].iloc[0]
-    g = np.diff(np.log(values[:7]))
-    mu = np.log(values[6]) + 2 * g.mean()
-    sd = g.std(ddof=1) * np.sqrt(2 + 4 / len(g))
-    mean = np.exp(mu + sd ** 2 / 2)
-    assert cell["mean"] == pytest.approx(mean)
-    assert cell["ape"] == pytest.approx(abs(mean - values[8]) / values[8])
-    assert cell["pi_upper"] == pytest.approx(np.exp(mu + 1.2815515655 * sd))
-    assert cell["covered"] == float(cell["pi_lower"] <= values[8] <= cell["pi_upper"])
+def test_bad_series_file_writes_nothing(tmp_path):
+    raw = pd.read_csv(ROOT / "sim" / "data" / "income_series.csv", dtype=str, keep_default_na=False)
+    raw.drop(columns="year").to_csv(tmp_path / "bad.csv", index=False)
+    run = subprocess.run([sys.executable, "-m", "sim", "forecast", "--series", str(tmp_path / "bad.csv"),
+                          "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 2 and "column year" in run.stderr
+    assert not (tmp_path / "out").exists()
 
 
-def test_alternating_growth_is_not_forecast_by_the_last_growth():
-    years = np.arange(2012, 2022)
-    growth = np.where(np.arange(9) % 2 == 0, 0.06, 0.10)
-    values = 10000 * np.exp(np.r_[0, np.cumsum(growth)])
-    scores = F.score_models(F.rolling_backtest(years, values, ("rw_drift", "last_growth")),
-                            ("rw_drift", "last_growth"))
-    assert scores.set_index("model").loc["rw_drift", "ape_mean"] < \
-        scores.set_index("model").loc["last_growth", "ape_mean"]
+# --------------------------------------------------------------------------- models and scores
+
+def test_every_model_forecasts_a_constant_growth_exactly():
+    g = np.full(6, 0.08)
+    out = M.growth_forecasts(g, phi=0.3, h=4)
+    assert set(out) == set(M.DEFAULT_MODELS)
+    for name, f in out.items():
+        assert f == pytest.approx(np.full(4, 0.08), abs=1e-6), name
 
 
-def test_fits_keep_their_warnings_to_themselves(series):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        F.fit_comparator(series, "ningxia", "urban",
-                         models=("uc_smooth_trend", "uc_local_linear_trend", "arima_110_drift"))
-    assert not [w for w in caught if "statsmodels" in (w.filename or "")]
+def test_models_differ_where_they_should():
+    g = np.array([0.10, 0.06, 0.10, 0.06, 0.10, 0.03])
+    out = M.growth_forecasts(g, phi=-0.5, h=2)
+    assert out["naive"] == pytest.approx([0.03, 0.03])
+    assert out["recent_mean"] == pytest.approx([np.mean(g[-3:])] * 2)
+    m = g.mean()
+    assert out["ar1_pooled"] == pytest.approx([m - 0.5 * (0.03 - m), m + 0.25 * (0.03 - m)])
+    members = [out[k] for k in M.MEMBERS]
+    assert out["combination"] == pytest.approx(np.mean(members, axis=0))
 
 
-# --------------------------------------------------------------------------- real data
-
-def test_fit_all_keys_and_sane_forecasts(results, series):
-    assert list(results) == KEYS
-    for key, r in results.items():
-        f = r.frame()
-        assert list(f.columns) == ["year", "mean", "pi_lower", "pi_upper"]
-        assert f["year"].tolist() == [2022, 2023, 2024, 2025] and r.last_year == 2021
-        last = f.iloc[-1]
-        assert r.last_value < last["mean"] < 1.8 * r.last_value, key
-        assert (f["pi_lower"] < f["mean"]).all() and (f["mean"] < f["pi_upper"]).all(), key
-        width = np.log(f["pi_upper"] / f["pi_lower"])
-        assert (np.diff(width) > 0).all(), key
-        assert (r.frame(alpha=0.05)["pi_upper"] > f["pi_upper"]).all()
+def test_short_history_drops_the_local_level_but_keeps_the_combination():
+    out = M.growth_forecasts(np.array([0.08, 0.09]), phi=0.0, h=1)
+    assert "local_level" not in out and out["combination"] == pytest.approx([0.085])
 
 
-def test_chosen_model_follows_the_backtest(results):
-    for key in KEYS[:4]:
-        r = results[key]
-        scores = r.scores.set_index("model")
-        assert scores.loc[r.model_name, "chosen"] and scores["chosen"].sum() == 1
-        assert scores.loc[r.model_name, "ape_mean"] <= scores["ape_mean"].min() + F.TIE_TOL
-    poverty = results["china_poverty_area_rural"]
-    assert poverty.model_name == "rw_drift"   # 3 backtest cells: too few to choose
-    assert any("definitional break" in n for n in poverty.notes)
+def test_pooled_phi_recovers_the_sign_of_persistence():
+    rng = np.random.default_rng(1)
+    panel = []
+    for _ in range(6):
+        d = [0.0]
+        for _ in range(30):
+            d.append(-0.6 * d[-1] + rng.normal(0, 0.01))
+        panel.append(0.08 + np.array(d))
+    assert -0.8 < M.pooled_phi(panel) < -0.4
+    assert M.pooled_phi([np.array([0.1, 0.2])]) == 0.0  # too few pairs: no persistence assumed
 
 
-def test_backtest_table(results):
-    table = F.backtest_table(results)
-    assert list(table.columns) == ["series", "model", "horizon", "ape_mean", "coverage80", "n",
-                                   "chosen"]
-    assert set(table["series"]) == set(KEYS[:5])
-    chosen = table[table["chosen"]].groupby("series")["model"].nunique()
-    assert (chosen == 1).all()
-    assert table["coverage80"].between(0, 1).all() and (table["ape_mean"] >= 0).all()
+def test_crps_matches_its_integral_definition():
+    mu, sd, y = 0.1, 0.02, 0.13
+    numeric, _ = integrate.quad(lambda x: (stats.norm.cdf(x, mu, sd) - (x >= y)) ** 2, -1, 1,
+                                points=[y], limit=200)
+    assert M.crps_normal(mu, sd, y) == pytest.approx(numeric, rel=1e-6)
 
 
-@pytest.mark.parametrize("key", ["ningxia_rural", "china_rural", "zhongwei_urban"])
-def test_draws_reproduce_the_interval(results, key):
-    r = results[key]
-    f = r.frame()
-    draws = r.draws(20000, np.random.default_rng(11))
-    assert draws.shape == (20000, len(f))
-    lo, hi = np.quantile(draws, [0.1, 0.9], axis=0)
-    width = (f["pi_upper"] - f["pi_lower"]).to_numpy()
-    assert np.abs(lo - f["pi_lower"].to_numpy()).max() < 0.05 * width.min()
-    assert np.abs(hi - f["pi_upper"].to_numpy()).max() < 0.05 * width.min()
-    assert draws.mean(axis=0) == pytest.approx(f["mean"].to_numpy(), rel=2e-3)
-    assert np.array_equal(r.draws(5, 3), r.draws(5, 3))
+# --------------------------------------------------------------------------- backtest (done-when)
+
+def test_backtest_uses_only_data_up_to_each_origin(series):
+    levels = {k: F.comparator_series(series, *k.split("_", 1)) for k in ["china_rural", "china_urban"]}
+    cells = F.rolling_backtest(levels)
+    bumped = {k: v.copy() for k, v in levels.items()}
+    bumped["china_rural"].loc[bumped["china_rural"]["year"] == 2019, "value_yuan"] *= 1.3
+    moved = F.rolling_backtest(bumped)
+    early = (cells["origin"] < 2019) & (cells["year"] < 2019)
+    pd.testing.assert_frame_equal(cells[early], moved[early])
+    assert not cells.equals(moved)
 
 
-def test_linked_series_is_wider_than_its_parent(results):
-    for child, parent in [("zhongwei_rural", "ningxia_rural"), ("zhongwei_urban", "ningxia_urban")]:
-        c, p = results[child].frame(), results[parent].frame()
-        assert (np.log(c["pi_upper"] / c["pi_lower"]) > np.log(p["pi_upper"] / p["pi_lower"])).all()
-        growth_c = c["mean"].iloc[-1] / results[child].last_value
-        growth_p = p["mean"].iloc[-1] / results[parent].last_value
-        assert growth_c == pytest.approx(growth_p, rel=0.01)
-        assert results[child].parent is results[parent]
+def test_pooled_backtest_meets_the_done_when_criteria(fits):
+    chosen = fits.scored[fits.scored["model"] == fits.chosen]
+    assert (chosen["horizon"] == 1).sum() >= 30
+    assert 0.70 <= chosen["inside80"].mean() <= 0.90
+    assert chosen["inside95"].mean() >= 0.88
+    mine, naive, n = fits.skill
+    assert fits.chosen != "naive" and mine < naive and n == len(chosen)
 
 
-def test_link_sd_is_a_declared_assumption(results):
+def test_backtest_table_follows_the_contract(fits):
+    bt = F.backtest_table(fits)
+    assert list(bt.columns) == F.BACKTEST_COLUMNS
+    pooled = bt[bt["series"] == F.POOLED]
+    assert set(pooled["horizon"]) == {1, 2, 3, 4}
+    per_series = bt[(bt["series"] != F.POOLED) & (bt["model"] == fits.chosen)]
+    assert (per_series.groupby("horizon")["n"].sum() == pooled[pooled["model"] == fits.chosen]
+            .set_index("horizon")["n"]).all()
+
+
+def test_one_year_intervals_are_below_the_ceiling_and_the_floor_is_computed(fits):
+    check = F.interval_check(fits)
+    assert set(check["series"]) == set(KEYS[:5])
+    assert (check["half_width"] <= 0.06).all()
+    g = np.diff(np.log(fits["china_urban"].history["value_yuan"].to_numpy()))
+    floor = check.set_index("series").loc["china_urban", "floor"]
+    assert floor == pytest.approx(stats.norm.ppf(0.9) * g.std(ddof=1))
+
+
+# --------------------------------------------------------------------------- forecasts and draws
+
+def test_fit_all_keys_and_sane_forecasts(fits):
+    assert list(fits) == KEYS
+    for key, f in fits.items():
+        t = f.table()
+        assert t["year"].tolist() == [2022, 2023, 2024, 2025] and (t["as_of"] == 2021).all()
+        assert (t["lo95"] < t["lo80"]).all() and (t["lo80"] < t["mean"]).all()
+        assert (t["mean"] < t["hi80"]).all() and (t["hi80"] < t["hi95"]).all()
+        growth = t["mean"].iloc[0] / f.last_value - 1
+        assert 0.0 < growth < 0.15, key
+
+
+@pytest.mark.parametrize("key", ["ningxia_rural", "zhongwei_urban"])
+def test_draws_reproduce_the_interval(fits, key):
+    f = fits[key]
+    paths = f.draws(20000, rng=5)
+    lo, hi = np.quantile(paths, [0.1, 0.9], axis=0)
+    frame = f.frame()
+    assert lo == pytest.approx(frame["pi_lower"].to_numpy(), rel=0.004)
+    assert hi == pytest.approx(frame["pi_upper"].to_numpy(), rel=0.004)
+
+
+def test_rural_and_urban_are_drawn_jointly_with_the_estimated_correlation(fits):
+    rng = np.random.default_rng(2)
+    keys = ["ningxia_rural", "ningxia_urban", "zhongwei_rural", "zhongwei_urban"]
+    paths = F.joint_log_paths(fits, keys, 40000, rng, 2021)
+    step = {k: paths[k][:, 1] - paths[k][:, 0] for k in keys}
+    rho = fits.correlations.set_index(["a", "b"]).loc[("ningxia_rural", "ningxia_urban"), "rho"]
+    assert 0 < rho < 1
+    assert np.corrcoef(step["ningxia_rural"], step["ningxia_urban"])[0, 1] == pytest.approx(rho, abs=0.02)
+    # Zhongwei follows Ningxia: its growth is Ningxia's plus a smaller gap
+    zn = np.corrcoef(step["zhongwei_rural"], step["ningxia_rural"])[0, 1]
+    sd_n, link = fits["ningxia_rural"].log_sd[0], fits["zhongwei_rural"].link_sd
+    assert zn == pytest.approx(sd_n / np.hypot(sd_n, link), abs=0.02)
+    assert np.corrcoef(step["zhongwei_rural"], step["zhongwei_urban"])[0, 1] == pytest.approx(rho, abs=0.02)
+
+
+def test_zhongwei_says_it_has_one_observed_year(fits):
+    text = fits["zhongwei_rural"].summary()
+    assert "only 1 observed year(s) (2021)" in text and "link uncertainty" in text
+    assert (fits["zhongwei_rural"].log_sd > fits["ningxia_rural"].log_sd).all()
     p = load_parameter(F.LINK_SD_FILE, F.LINK_SD_PATH)
-    assert p.unit == "/year" and p.unit in UNITS and p.metadata["assumption"] is True
-    # not drawn in the ensemble: it is the sd of a random term in every comparator draw
-    assert p.metadata["uncertainty"] is None and "0.01-0.02" in p.metadata["note"]
-    assert results["zhongwei_rural"].link_sd == F.link_growth_sd(2022) == p.values[0][1]
+    assert p.metadata["assumption"] is True and fits["zhongwei_rural"].link_sd == p.values[0][1]
 
 
-def test_summary_names_the_model_and_the_link(results):
-    for key, r in results.items():
-        text = r.summary()
-        assert isinstance(text, str) and r.model_name in text and "2025" in text
-    assert "link uncertainty" in results["zhongwei_rural"].summary()
-    assert "<- chosen" in results["ningxia_urban"].summary()
+# --------------------------------------------------------------------------- the information set
+
+def test_rows_after_the_as_of_year_cannot_change_the_forecast(series, fits, tmp_path):
+    later = F.fit_all(_later_rows(series), as_of=2021)
+    assert output.forecast_table(later).to_csv() == output.forecast_table(fits).to_csv()
+    assert later.backtest.to_csv() == fits.backtest.to_csv()
+    moved = F.fit_all(_later_rows(series), as_of=2022)
+    assert moved["ningxia_rural"].years[0] == 2023
 
 
-# --------------------------------------------------------------------------- years from the data
-
-def test_appending_2022_moves_the_forecast_start(series, results):
-    df = _with_row(series, "ningxia", "rural", 2022, 16430)
-    parent = F.fit_comparator(df, "ningxia", "rural", end_year=2025)
-    assert parent.last_year == 2022 and parent.frame()["year"].tolist() == [2023, 2024, 2025]
-    child = F.fit_linked(13500, 2021, parent, link_sd=0.015)
-    f = child.frame()
-    assert f["year"].tolist() == [2022, 2023, 2024, 2025]
-    # 2022: the parent's observed growth, with only the link noise around it
-    assert child.log_sd[0] == pytest.approx(0.015)
-    assert f["mean"].iloc[0] == pytest.approx(13500 * 16430 / 15337, rel=1e-3)
+def test_cli_output_is_byte_identical_with_later_rows(series, tmp_path):
+    extended = tmp_path / "extended.csv"
+    _later_rows(series).to_csv(extended, index=False)
+    for name, extra in [("a", []), ("b", ["--series", str(extended)])]:
+        subprocess.run([sys.executable, "-m", "sim", "forecast", "--as-of", "2021", "--out",
+                        str(tmp_path / name)] + extra, check=True, capture_output=True, cwd=ROOT)
+    for f in ("forecasts.csv", "backtest.csv"):
+        assert (tmp_path / "a" / "forecasts" / f).read_bytes() == (tmp_path / "b" / "forecasts" / f).read_bytes()
+    head = (tmp_path / "a" / "forecasts" / "forecasts.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert head == ",".join(output.FORECAST_COLUMNS)
 
 
-def test_a_shorter_data_set_starts_earlier(series):
-    df = series[series["year"] <= 2019]
-    r = F.fit_comparator(df, "china", "urban", end_year=2023)
-    assert r.last_year == 2019 and r.frame()["year"].tolist() == [2020, 2021, 2022, 2023]
-    with pytest.raises(ValueError, match="end_year"):
-        F.fit_comparator(df, "china", "urban", end_year=2019)
+def test_an_earlier_information_set_says_what_it_lacks(series):
+    early = F.fit_all(series, as_of=2017)
+    assert early["ningxia_rural"].years[0] == 2018 and early.as_of == 2017
+    assert "only 2 observed year(s) up to 2017" in early.skipped["china_poverty_area_rural"]
+    assert "zhongwei_rural" in early.skipped and "zhongwei_rural" not in early
+    with pytest.raises(InputError, match="as_of"):
+        F.fit_all(series, as_of=2030)
 
 
-def test_shipped_data_parse_with_source_and_status():
-    import pandas as pd
-    from pathlib import Path
-    import sim
-    data = Path(sim.__file__).with_name("data")
-    for name in ("income_series.csv", "household_facts.csv"):
-        df = pd.read_csv(data / name)
-        assert {"source", "status"} <= set(df.columns) and df["source"].notna().all()
-        assert set(df["status"]) <= {"verified", "derived", "unverified"}, name
+def test_results_are_never_overwritten(fits, tmp_path):
+    first, second = output.write(fits, tmp_path), output.write(fits, tmp_path)
+    assert first.name == "forecasts" and second.name == "forecasts-2"
+
+
+# --------------------------------------------------------------------------- the plan reading
+
+def test_plan_reading_is_the_plans_growth_with_its_source(fits):
+    paths = readings.plan_paths(fits, 3)
+    assert paths["zhongwei_rural"].loc[0, 2022] == pytest.approx(13500 * 1.10)
+    assert paths["zhongwei_urban"].loc[2, 2025] == pytest.approx(32500 * 1.08 ** 4)
+    for key, (file, path) in readings.PLAN_GROWTH.items():
+        p = load_parameter(file, path)
+        assert p.unit in UNITS and "seed 004" in p.metadata["reference"][0]
+        assert "增长8%和10%以上" in p.metadata["reference"][0]
+
+
+# --------------------------------------------------------------------------- report section
+
+def test_report_section_is_bilingual_and_absent_without_forecasts(fits, tmp_path):
+    from sim.forecast.section import section
+    assert section(tmp_path) is None
+    output.write(fits, tmp_path)
+    page = section(tmp_path)
+    assert page.startswith("<section") and "<h2>" in page and page.endswith("</section>")
+    assert "截至2021年" in page and "data up to 2021" in page and fits.chosen in page
+    n1 = int(_pooled(fits, fits.chosen).loc[1, "n"])
+    assert f"<td>{n1}</td>" in page

@@ -132,7 +132,10 @@ def test_cli_targets_on_a_small_ensemble(tmp_path):
     r = subprocess.run([sys.executable, "-m", "sim", "targets", str(d)], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     table = pd.read_csv(d / "targets.csv", encoding="utf-8-sig")
-    assert list(table.target) == [f"T{i}" for i in range(1, 8)] and "T4" in r.stdout
+    assert list(table.target) == ["T1", "T2", "T2_plan", "T3", "T3_plan", "T4", "T5", "T6", "T7"] and "T4" in r.stdout
+    assert list(table.comparator_reading) == ["none", "forecast", "plan", "forecast", "plan", "forecast",
+                                              "none", "none", "none"]
+    assert (table.as_of == 2021).all() and "data up to 2021" in r.stdout
     bad = subprocess.run([sys.executable, "-m", "sim", "targets", str(tmp_path)], cwd=ROOT,
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "not a complete ensemble" in bad.stderr
