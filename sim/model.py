@@ -58,7 +58,8 @@ class MigrantIncomeModel(mesa.Model):
         the December review after that month's transfers (dibao, monitoring), so such arrays are
         computed once a year, or again when their ``inputs`` (parameters) change within the year.
         """
-        if name not in self._memo or self._memo[name][0] != inputs:
+        old = self._memo.get(name)
+        if old is None or (old[0] is not inputs and old[0] != inputs):
             self._memo[name] = (inputs, compute())
         return self._memo[name][1]
 
@@ -159,18 +160,21 @@ class MigrantIncomeModel(mesa.Model):
     # -- monthly processes ------------------------------------------------------------------
     def labour_market(self, P, date, sick, ledger):
         pop, p = self.population, self.population.persons
-        labour.separate(p, P, self.rng)
+        employed = labour.separate(p, self.memo("hazard", P, lambda: labour.separation_hazard(P)), self.rng)
         among = self.memo("participants", P.labour.participation, lambda: labour.participants(p, P))
         factor = self.memo("wage_factor", (P.labour.weak_wage_factor, P.labour.skill_premium),
                            lambda: labour.personal_wage_factor(p, slice(None), P))
-        rows = labour.searchers(p, among, sick, P, self.rng)
-        village = pop.households.village[p.hh[rows]]
-        home, away, finite = labour.utilities(labour.market_wages(P, self.wage_index), factor[rows],
-                                              p.ability[rows] == 1,
-                                              labour.away_share_by_village(p, *self.village_labour())[village],
-                                              self.wage_index, P)
-        hired = labour.recruit(pop, rows, labour.accept_probability(finite, home[:, None], away[:, None]),
-                               self.providers, self.rng)
+        rows = labour.searchers(p, among, sick, self.memo("search", P, lambda: labour.search_probability(P)),
+                                self.rng)
+        person_village, able = self.village_labour()
+        village = person_village[rows]
+        weak = p.ability[rows] == 1
+        wages = self.memo("wages", (P, self.wage_index), lambda: labour.market_wages(P, self.wage_index))
+        home, away, finite = labour.utilities(
+            wages, factor[rows], weak, labour.away_share_by_village(p, employed, person_village, able)[village],
+            self.wage_index, P)
+        hired = labour.recruit(pop, rows, weak, labour.accept_probability(finite, home[:, None], away[:, None]),
+                               self.providers, labour.filled_jobs(p, employed, self.providers), self.rng)
         broker = np.array([b.active for b in self.brokers])[village]
         left = ~hired
         labour.go_away(p, rows[left], home[left], away[left],
@@ -179,7 +183,8 @@ class MigrantIncomeModel(mesa.Model):
         ledger.add("wages", np.bincount(p.hh[paid], weights=wage, minlength=pop.households.n))
         ledger.spend("public_posts", wage[p.job[paid] == labour.POST].sum())
         self.months_employed += p.job > labour.NONE
-        self.away_months += int((p.job == labour.AWAY).sum())
+        self.job_counts = np.bincount(p.job, minlength=len(labour.JOBS))
+        self.away_months += int(self.job_counts[labour.AWAY])
 
     def industry(self, P, date, ledger):
         pop, h = self.population, self.population.households

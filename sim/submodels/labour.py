@@ -37,12 +37,19 @@ def separation_hazard(P):
     return np.minimum(hazard, 1.0)
 
 
-def separate(persons, P, rng):
-    """End jobs at the monthly separation hazard."""
+def separate(persons, hazard, rng):
+    """End jobs at the monthly separation ``hazard`` (``separation_hazard``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Rows of the persons still employed, ascending.
+    """
     employed = np.flatnonzero(persons.job > NONE)
-    ends = employed[rng.random(len(employed)) < separation_hazard(P)[persons.job[employed]]]
-    persons.job[ends] = NONE
-    persons.employer[ends] = -1
+    ends = rng.random(len(employed)) < hazard[persons.job[employed]]
+    persons.job[employed[ends]] = NONE
+    persons.employer[employed[ends]] = -1
+    return employed[~ends]
 
 
 def in_season(P, month):
@@ -96,12 +103,13 @@ def accept_probability(job_utility, home, away):
     return 1.0 / (1.0 + np.exp(alternative - job_utility))
 
 
-def away_share_by_village(persons, village, able):
+def away_share_by_village(persons, employed, village, able):
     """Share of each village's persons with labour ability who work away.
 
-    ``village`` is each person's village and ``able`` each village's persons with labour ability.
+    ``employed`` holds the rows of every employed person (at least), ``village`` each person's
+    village and ``able`` each village's persons with labour ability.
     """
-    away = np.bincount(village[persons.job == AWAY], minlength=len(able))
+    away = np.bincount(village[employed[persons.job[employed] == AWAY]], minlength=len(able))
     return np.divide(away, able, out=np.zeros(len(able)), where=able > 0)
 
 
@@ -111,9 +119,14 @@ def participants(persons, P):
     return np.flatnonzero(persons.attachment < takes_part[persons.ability])
 
 
-def searchers(persons, among, sick, P, rng):
-    """Rows of persons who look for work this month: idle participants ``among``, not in hospital."""
-    prob = np.array([0.0, P.labour.search_probability["weak"], P.labour.search_probability["full"]])
+def search_probability(P):
+    """Monthly chance that an idle participant searches, indexed by labour ability."""
+    return np.array([0.0, P.labour.search_probability["weak"], P.labour.search_probability["full"]])
+
+
+def searchers(persons, among, sick, prob, rng):
+    """Rows of persons who look for work this month: idle participants ``among``, not in hospital;
+    ``prob`` is ``search_probability``."""
     idle = among[(persons.job[among] == NONE) & ~sick[among]]
     return idle[rng.random(len(idle)) < prob[persons.ability[idle]]]
 
@@ -128,28 +141,29 @@ def away_match_probability(trained, broker, P):
     return np.minimum(p, 1.0)
 
 
-def hiring_priority(pop, rows, kind):
+def hiring_priority(monitored, weak, kind):
     """Monitored households first; public posts also put weak labour first."""
-    pri = pop.households.monitoring[pop.persons.hh[rows]] > 0
-    if kind == POST:
-        pri = pri | (pop.persons.ability[rows] == 1)
-    return pri.astype(np.int8)
+    return (monitored | weak if kind == POST else monitored).astype(np.int8)
 
 
-def filled_jobs(persons, providers):
-    """Jobs held at each provider."""
-    return np.bincount(persons.employer[persons.employer >= 0], minlength=len(providers))
+def filled_jobs(persons, employed, providers):
+    """Jobs held at each provider; ``employed`` holds the rows of every employed person (at least)."""
+    return np.bincount(persons.employer[employed] + 1, minlength=len(providers) + 1)[1:]
 
 
-def recruit(pop, rows, accept, providers, rng):
+def recruit(pop, rows, weak, accept, providers, filled, rng):
     """Finite providers offer their free jobs to searchers, in provider order.
 
     Parameters
     ----------
     rows : numpy.ndarray
         Searchers (person rows).
+    weak : numpy.ndarray of bool
+        Per searcher, weak labour.
     accept : numpy.ndarray
         Per searcher and finite job kind, the chance of accepting an offer.
+    filled : numpy.ndarray
+        Jobs held at each provider (``filled_jobs``).
 
     Returns
     -------
@@ -157,14 +171,17 @@ def recruit(pop, rows, accept, providers, rng):
         Per searcher, whether they were hired.
     """
     p = pop.persons
-    county = pop.households.county[p.hh[rows]]
-    filled = filled_jobs(p, providers)
+    hh = p.hh[rows]
+    county, monitored = pop.households.county[hh], pop.households.monitoring[hh] > 0
+    in_county = {c: county == c for c in {a.county for a in providers} if c != -1}
     hired = np.zeros(len(rows), dtype=bool)
     for i, a in enumerate(providers):
         k = JOBS.index(a.kind)
-        pool = np.flatnonzero(~hired & ((a.county == -1) | (county == a.county)))
+        pool = np.flatnonzero(~hired if a.county == -1 else ~hired & in_county[a.county])
         willing = pool[rng.random(len(pool)) < accept[pool, FINITE_JOBS.index(k)]]
-        take = a.hire(willing, hiring_priority(pop, rows[willing], k), filled[i])
+        if a.capacity <= filled[i] or len(willing) == 0:
+            continue  # hire() would take no one and draw nothing
+        take = a.hire(willing, hiring_priority(monitored[willing], weak[willing], k), filled[i])
         p.job[rows[take]], p.employer[rows[take]] = k, i
         hired[take] = True
     return hired
