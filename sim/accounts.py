@@ -67,8 +67,9 @@ class Accounts:
     """Collects monthly group sums and yearly household indicators; builds tidy tables."""
 
     def __init__(self):
-        self.monthly, self.yearly_households, self.employment, self.fiscal = [], [], [], []
-        self.cell = self.members = None
+        self.months, self.by_cell = [], []
+        self.yearly_households, self.employment, self.fiscal = [], [], []
+        self.cell = self.members = self.persons_by_cell = None
 
     def start_year(self, h, villages):
         """Fix each household's groups for the year.
@@ -83,17 +84,30 @@ class Accounts:
         # Membership matrix: rows are (dimension, category), columns are cells.
         self.members = np.concatenate([np.equal.outer(np.arange(k), c) for k, c in zip(sizes, cells)])
         self.n_cells = int(np.prod(sizes))
+        # household sizes change only in January, before this
+        self.persons_by_cell = np.bincount(self.cell, weights=h.size, minlength=self.n_cells)
 
-    def record_month(self, month, ledger, h, persons):
-        """Store group sums of each component and group persons for ``month``."""
-        by_cell = np.stack([np.bincount(self.cell, weights=w, minlength=self.n_cells)
-                            for w in (h.size, *(ledger.income[c] for c in COMPONENTS))], axis=1)
-        by_group = [by_cell[m].sum(axis=0) for m in self.members]  # exact order: no BLAS
-        for (dim, cat), row in zip(GROUP_ROWS, by_group):
-            self.monthly.append((month, dim, cat, *row))
-        jobs = np.bincount(persons.job, minlength=len(JOBS))
-        self.employment.append((month, *jobs, int((persons.ability > 0).sum())))
+    def record_month(self, month, ledger, h, persons, jobs=None, labour=None):
+        """Store sums by cell of group persons and each component for ``month``; ``jobs``
+        (persons by job kind) and ``labour`` (persons with labour ability), if known, save a pass."""
+        self.months.append(month)
+        self.by_cell.append(np.stack([self.persons_by_cell, *(np.bincount(
+            self.cell, weights=ledger.income[c], minlength=self.n_cells) for c in COMPONENTS)], axis=1))
+        if jobs is None:
+            jobs = np.bincount(persons.job, minlength=len(JOBS))
+        if labour is None:
+            labour = int((persons.ability > 0).sum())
+        self.employment.append((month, *jobs, labour))
         self.fiscal.append((month, *ledger.fiscal.values()))
+
+    def monthly_groups(self):
+        """Group persons and sums of each component by month: rows of (month, dimension, category, ...)."""
+        by_cell = np.stack(self.by_cell)  # month x cell x (persons, components)
+        by_group = np.stack([by_cell[:, m].sum(axis=1) for m in self.members], axis=1)  # exact order: no BLAS
+        return pd.DataFrame({"month": np.repeat(np.array(self.months, dtype=object), len(GROUP_ROWS)),
+                             "group": [d for d, _ in GROUP_ROWS] * len(self.months),
+                             "subgroup": [c for _, c in GROUP_ROWS] * len(self.months),
+                             **{k: by_group[..., j].ravel() for j, k in enumerate(("persons", *COMPONENTS))}})
 
     def record_year(self, year, indicators):
         """Store the year's household-level indicators (a dict of name -> value)."""
@@ -102,7 +116,7 @@ class Accounts:
 
     def tables(self):
         """Tidy tables: yearly and monthly income, employment, fiscal, household indicators."""
-        m = pd.DataFrame(self.monthly, columns=["month", "group", "subgroup", "persons", *COMPONENTS])
+        m = self.monthly_groups()
         m["year"] = [d.year for d in m["month"]]
         m["month"] = [d.isoformat()[:7] for d in m["month"]]
         monthly = _per_capita(m, ["month", "group", "subgroup"])

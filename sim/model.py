@@ -79,13 +79,15 @@ class MigrantIncomeModel(mesa.Model):
         if date.month == 1 or self.steps == 1:
             self.new_year(P, date, ledger, trend=recorded and date > self.scenario.start)
         classes = self.memo("illness", None, lambda: shocks.risk_classes(pop.persons.age, pop.persons.chronic))
-        sick, ill, cost = shocks.fall_ill(classes, pop.persons.n, P, self.rng)
+        sick, ill, cost = shocks.fall_ill(classes, pop.persons.n, P, self.rng,
+                                          self.memo("illness_chance", P, lambda: shocks.class_probability(P)))
         shocks.lose_job_from_illness(pop.persons, sick, P, self.rng)
         self.labour_market(P, date, sick, ledger)
         self.industry(P, date, ledger)
         self.transfers(P, date, ill, cost, ledger)
         if recorded:
-            self.accounts.record_month(date, ledger, pop.households, pop.persons)
+            self.accounts.record_month(date, ledger, pop.households, pop.persons, self.job_counts,
+                                       int(self.village_labour()[1].sum()))
         self.year_income += ledger.total()
         if date.month == 12:
             self.end_year(P, date, recorded)
@@ -175,7 +177,7 @@ class MigrantIncomeModel(mesa.Model):
             self.wage_index, P)
         hired = labour.recruit(pop, rows, weak, labour.accept_probability(finite, home[:, None], away[:, None]),
                                self.providers, labour.filled_jobs(p, employed, self.providers), self.rng)
-        broker = np.array([b.active for b in self.brokers])[village]
+        broker = self.memo("brokers", None, lambda: np.array([b.active for b in self.brokers]))[village]
         left = ~hired
         labour.go_away(p, rows[left], home[left], away[left],
                        labour.away_match_probability(p.trained[rows[left]], broker[left], P), self.rng)
