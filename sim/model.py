@@ -81,7 +81,7 @@ class MigrantIncomeModel(mesa.Model):
         classes = self.memo("illness", None, lambda: shocks.risk_classes(pop.persons.age, pop.persons.chronic))
         sick, ill, cost = shocks.fall_ill(classes, pop.persons.n, P, self.rng,
                                           self.memo("illness_chance", P, lambda: shocks.class_probability(P)))
-        shocks.lose_job_from_illness(pop.persons, sick, P, self.rng)
+        shocks.lose_job_from_illness(pop.persons, ill, P, self.rng)
         self.labour_market(P, date, sick, ledger)
         self.industry(P, date, ledger)
         self.transfers(P, date, ill, cost, ledger)
@@ -181,11 +181,13 @@ class MigrantIncomeModel(mesa.Model):
         left = ~hired
         labour.go_away(p, rows[left], home[left], away[left],
                        labour.away_match_probability(p.trained[rows[left]], broker[left], P), self.rng)
-        paid, wage = labour.pay(p, sick, factor, P, self.wage_index, date.month)
+        # the employed now: those still employed after separations and the searchers who found work
+        employed = np.sort(np.concatenate([employed, rows[p.job[rows] > labour.NONE]]), kind="stable")
+        paid, wage = labour.pay(p, sick, factor, P, self.wage_index, date.month, employed)
         ledger.add("wages", np.bincount(p.hh[paid], weights=wage, minlength=pop.households.n))
         ledger.spend("public_posts", wage[p.job[paid] == labour.POST].sum())
         self.months_employed += p.job > labour.NONE
-        self.job_counts = np.bincount(p.job, minlength=len(labour.JOBS))
+        self.job_counts = labour.job_counts(p, employed)
         self.away_months += int(self.job_counts[labour.AWAY])
 
     def industry(self, P, date, ledger):

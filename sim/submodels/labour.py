@@ -148,7 +148,14 @@ def hiring_priority(monitored, weak, kind):
 
 def filled_jobs(persons, employed, providers):
     """Jobs held at each provider; ``employed`` holds the rows of every employed person (at least)."""
-    return np.bincount(persons.employer[employed] + 1, minlength=len(providers) + 1)[1:]
+    employer = persons.employer[employed]
+    return np.array([np.count_nonzero(employer == i) for i in range(len(providers))])
+
+
+def job_counts(persons, employed):
+    """Persons by job kind (``JOBS``); ``employed`` holds the rows of exactly the employed persons."""
+    job = persons.job[employed]
+    return np.array([persons.n - len(employed)] + [np.count_nonzero(job == k) for k in range(1, len(JOBS))])
 
 
 def recruit(pop, rows, weak, accept, providers, filled, rng):
@@ -194,17 +201,18 @@ def go_away(persons, rows, home, away, away_chance, rng):
     persons.job[rows[found]] = AWAY
 
 
-def pay(persons, sick, factor, P, wage_index, month):
+def pay(persons, sick, factor, P, wage_index, month, employed=None):
     """Who is paid this month and their wage (yuan): the employed, not in hospital, in season.
 
-    ``factor`` is every person's ``personal_wage_factor``.
+    ``factor`` is every person's ``personal_wage_factor``; ``employed``, if known, the rows of the
+    employed persons, ascending.
 
     Returns
     -------
     rows, wage : numpy.ndarray
         Person rows and their wages.
     """
-    rows = np.flatnonzero(persons.job > NONE)
+    rows = np.flatnonzero(persons.job > NONE) if employed is None else employed
     rows = rows[~sick[rows]]
     if not in_season(P, month):
         rows = rows[persons.job[rows] != AWAY]

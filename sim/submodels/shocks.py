@@ -68,9 +68,9 @@ def fall_ill(members, n, P, rng, chances=None):
     return sick, ill, inpatient_cost(len(ill), P, rng)
 
 
-def lose_job_from_illness(persons, sick, P, rng):
-    """An employed person in hospital loses the job with ``shocks.illness.job_loss``."""
-    rows = np.flatnonzero(sick & (persons.job > 0))
+def lose_job_from_illness(persons, ill, P, rng):
+    """An employed person in hospital (rows ``ill``) loses the job with ``shocks.illness.job_loss``."""
+    rows = np.sort(ill[persons.job[ill] > 0])
     ends = rows[rng.random(len(rows)) < P.shocks.illness.job_loss]
     persons.job[ends] = 0
     persons.employer[ends] = -1
