@@ -206,17 +206,20 @@ class MigrantIncomeModel(mesa.Model):
     def transfers(self, P, date, ill, cost, ledger):
         h, p = self.population.households, self.population.persons
         n = h.n
-        pension = self.memo("pension", P.transfers.pension, lambda: np.bincount(
-            p.hh, weights=transfers.pensions(p, P), minlength=n))
-        dibao = self.memo("dibao", P.transfers.dibao, lambda: transfers.dibao_topup(h, P))
+        dibao, regular, spent = self.memo("regular", (P.transfers.pension, P.transfers.dibao),
+                                            lambda: self.regular_transfers(P))
         residual = self.residual_ytd[ill]
         basic, critical, oop = transfers.medical_payouts(cost, residual, h.insured[p.hh[ill]], P)
         self.residual_ytd[ill] = residual
-        oop_hh = np.bincount(p.hh[ill], weights=oop, minlength=n)
+        # medical payouts and assistance only for the households with someone in hospital
+        sick_hh, member = np.unique(p.hh[ill], return_inverse=True)
+        oop_hh = np.bincount(member, weights=oop, minlength=len(sick_hh))
         assistance = transfers.temporary_assistance(oop_hh, P)
-        received = pension + dibao + assistance + np.bincount(p.hh[ill], weights=basic + critical, minlength=n)
-        ledger.spend("pensions", pension.sum())
-        ledger.spend("dibao", dibao.sum())
+        received = regular.copy()
+        received[sick_hh] = (regular[sick_hh] + assistance
+                             + np.bincount(member, weights=basic + critical, minlength=len(sick_hh)))
+        ledger.spend("pensions", spent[0])
+        ledger.spend("dibao", spent[1])
         ledger.spend("temporary_assistance", assistance.sum())
         if date.month == 1:
             own, county = transfers.premiums(h, P)
@@ -230,8 +233,15 @@ class MigrantIncomeModel(mesa.Model):
             ledger.spend("livestock_subsidy", cattle.sum())
         ledger.add("transfers", received)
         self.year_dibao += dibao
-        self.year_out_of_pocket += oop_hh
+        self.year_out_of_pocket[sick_hh] += oop_hh
 
+    def regular_transfers(self, P):
+        """Monthly dibao and dibao plus pensions by household, and the sums of pensions and dibao
+        (yuan; fixed within a year)."""
+        h, p = self.population.households, self.population.persons
+        pension = np.bincount(p.hh, weights=transfers.pensions(p, P), minlength=h.n)
+        dibao = transfers.dibao_topup(h, P)
+        return dibao, pension + dibao, (pension.sum(), dibao.sum())
 
     def village_labour(self):
         """Each person's village and each village's persons with labour ability (fixed within a year)."""
