@@ -120,6 +120,7 @@ class MigrantIncomeModel(mesa.Model):
         self.months_employed = np.zeros(pop.persons.n, dtype=np.int16)
         self.away_months = 0
         self._memo.clear()  # persons, ages and training changed
+        self.employed = None  # rows of the employed persons, found again
 
     def set_capacities(self, P):
         pop = self.population
@@ -162,7 +163,9 @@ class MigrantIncomeModel(mesa.Model):
     # -- monthly processes ------------------------------------------------------------------
     def labour_market(self, P, date, sick, ledger):
         pop, p = self.population, self.population.persons
-        employed = labour.separate(p, self.memo("hazard", P, lambda: labour.separation_hazard(P)), self.rng)
+        # last month's employed (jobs change between months only in January and by illness)
+        employed = labour.separate(p, self.memo("hazard", P, lambda: labour.separation_hazard(P)), self.rng,
+                                   self.employed)
         among = self.memo("participants", P.labour.participation, lambda: labour.participants(p, P))
         factor = self.memo("wage_factor", (P.labour.weak_wage_factor, P.labour.skill_premium),
                            lambda: labour.personal_wage_factor(p, slice(None), P))
@@ -188,6 +191,7 @@ class MigrantIncomeModel(mesa.Model):
         ledger.spend("public_posts", wage[p.job[paid] == labour.POST].sum())
         self.months_employed += p.job > labour.NONE
         self.job_counts = labour.job_counts(p, employed)
+        self.employed = employed
         self.away_months += int(self.job_counts[labour.AWAY])
 
     def industry(self, P, date, ledger):

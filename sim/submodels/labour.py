@@ -37,16 +37,22 @@ def separation_hazard(P):
     return np.minimum(hazard, 1.0)
 
 
-def separate(persons, hazard, rng):
+def separate(persons, hazard, rng, employed=None):
     """End jobs at the monthly separation ``hazard`` (``separation_hazard``).
+
+    ``employed``, if given, holds (ascending) the rows of every employed person, and perhaps
+    some who no longer are; otherwise they are found in all persons.
 
     Returns
     -------
     numpy.ndarray
         Rows of the persons still employed, ascending.
     """
-    employed = np.flatnonzero(persons.job > NONE)
-    ends = rng.random(len(employed)) < hazard[persons.job[employed]]
+    if employed is None:
+        employed = np.flatnonzero(persons.job > NONE)
+    job = persons.job[employed]
+    employed, job = employed[job > NONE], job[job > NONE]
+    ends = rng.random(len(employed)) < hazard[job]
     persons.job[employed[ends]] = NONE
     persons.employer[employed[ends]] = -1
     return employed[~ends]
