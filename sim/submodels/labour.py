@@ -227,6 +227,13 @@ def pay(persons, sick, factor, P, wage_index, month, employed=None):
     return rows, wage
 
 
+def first_places(pool, first, places):
+    """The first ``places`` of ``pool`` with those where ``first`` holds moved ahead, order kept
+    otherwise (what a stable sort on ``~first`` gives, without sorting)."""
+    ahead = pool[first][:places]
+    return np.concatenate([ahead, pool[~first][:places - len(ahead)]])
+
+
 def place_in_fujian(pop, places, rng):
     """Place ``places`` idle persons of full labour in work away through Fujian-Ningxia labour
     cooperation (seed 002 第五章; seed 000 第五章§二), monitored and alleviated households first.
@@ -240,7 +247,7 @@ def place_in_fujian(pop, places, rng):
     pool = np.flatnonzero((p.job == NONE) & (p.ability == 2))
     pool = pool[rng.permutation(len(pool))]
     targeted = (h.monitoring[p.hh[pool]] > 0) | h.alleviated[p.hh[pool]]
-    pool = pool[np.argsort(~targeted, kind="stable")][:int(places)]
+    pool = first_places(pool, targeted, int(places))
     p.job[pool] = AWAY
     return len(pool)
 
@@ -260,6 +267,6 @@ def train(pop, places, rng):
     pool = np.flatnonzero((p.ability > 0) & ~p.trained)
     pool = pool[rng.permutation(len(pool))]
     monitored = pop.households.monitoring[p.hh[pool]] > 0
-    pool = pool[np.argsort(~monitored, kind="stable")][:int(places)]
+    pool = first_places(pool, monitored, int(places))
     p.trained[pool] = True
     return len(pool)

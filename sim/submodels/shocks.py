@@ -28,7 +28,8 @@ BAND_STARTS = np.array([0, 45, 60])
 def risk_classes(age, chronic):
     """Rows of the persons in each illness risk class (age band x chronic illness)."""
     # int8 classes: numpy sorts small integers stably by radix sort, in one pass
-    cls = ((np.searchsorted(BAND_STARTS, age, side="right") - 1) * 2 + chronic).astype(np.int8)
+    band = np.searchsorted(BAND_STARTS, np.arange(int(age.max(initial=0)) + 1), side="right") - 1  # by age
+    cls = (band[age] * 2 + chronic).astype(np.int8)
     order = np.argsort(cls, kind="stable")
     return np.split(order, np.cumsum(np.bincount(cls, minlength=2 * len(BAND_STARTS)))[:-1])
 
