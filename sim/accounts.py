@@ -67,8 +67,9 @@ class Accounts:
     """Collects monthly group sums and yearly household indicators; builds tidy tables."""
 
     def __init__(self):
-        self.monthly, self.yearly_households, self.employment, self.fiscal = [], [], [], []
-        self.cell = self.members = None
+        self.months, self.by_cell = [], []
+        self.yearly_households, self.employment, self.fiscal = [], [], []
+        self.cell = self.members = self.persons_by_cell = None
 
     def start_year(self, h, villages):
         """Fix each household's groups for the year.
@@ -83,17 +84,30 @@ class Accounts:
         # Membership matrix: rows are (dimension, category), columns are cells.
         self.members = np.concatenate([np.equal.outer(np.arange(k), c) for k, c in zip(sizes, cells)])
         self.n_cells = int(np.prod(sizes))
+        # household sizes change only in January, before this
+        self.persons_by_cell = np.bincount(self.cell, weights=h.size, minlength=self.n_cells)
 
-    def record_month(self, month, ledger, h, persons):
-        """Store group sums of each component and group persons for ``month``."""
-        by_cell = np.stack([np.bincount(self.cell, weights=w, minlength=self.n_cells)
-                            for w in (h.size, *(ledger.income[c] for c in COMPONENTS))], axis=1)
-        by_group = [by_cell[m].sum(axis=0) for m in self.members]  # exact order: no BLAS
-        for (dim, cat), row in zip(GROUP_ROWS, by_group):
-            self.monthly.append((month, dim, cat, *row))
-        jobs = np.bincount(persons.job, minlength=len(JOBS))
-        self.employment.append((month, *jobs, int((persons.ability > 0).sum())))
+    def record_month(self, month, ledger, h, persons, jobs=None, labour=None):
+        """Store sums by cell of group persons and each component for ``month``; ``jobs``
+        (persons by job kind) and ``labour`` (persons with labour ability), if known, save a pass."""
+        self.months.append(month)
+        self.by_cell.append(np.stack([self.persons_by_cell, *(np.bincount(
+            self.cell, weights=ledger.income[c], minlength=self.n_cells) for c in COMPONENTS)], axis=1))
+        if jobs is None:
+            jobs = np.bincount(persons.job, minlength=len(JOBS))
+        if labour is None:
+            labour = int((persons.ability > 0).sum())
+        self.employment.append((month, *jobs, labour))
         self.fiscal.append((month, *ledger.fiscal.values()))
+
+    def monthly_groups(self):
+        """Group persons and sums of each component by month: rows of (month, dimension, category, ...)."""
+        by_cell = np.stack(self.by_cell)  # month x cell x (persons, components)
+        by_group = np.stack([by_cell[:, m].sum(axis=1) for m in self.members], axis=1)  # exact order: no BLAS
+        return pd.DataFrame({"month": np.repeat(np.array(self.months, dtype=object), len(GROUP_ROWS)),
+                             "group": [d for d, _ in GROUP_ROWS] * len(self.months),
+                             "subgroup": [c for _, c in GROUP_ROWS] * len(self.months),
+                             **{k: by_group[..., j].ravel() for j, k in enumerate(("persons", *COMPONENTS))}})
 
     def record_year(self, year, indicators):
         """Store the year's household-level indicators (a dict of name -> value)."""
@@ -102,43 +116,58 @@ class Accounts:
 
     def tables(self):
         """Tidy tables: yearly and monthly income, employment, fiscal, household indicators."""
-        m = pd.DataFrame(self.monthly, columns=["month", "group", "subgroup", "persons", *COMPONENTS])
-        m["year"] = [d.year for d in m["month"]]
-        m["month"] = [d.isoformat()[:7] for d in m["month"]]
+        m = self.monthly_groups()
+        m["year"] = np.repeat([d.year for d in self.months], len(GROUP_ROWS))
+        m["month"] = np.repeat(np.array([d.isoformat()[:7] for d in self.months], dtype=object), len(GROUP_ROWS))
         monthly = _per_capita(m, ["month", "group", "subgroup"])
         sums = m.groupby(["year", "group", "subgroup"], sort=False).agg(
             persons=("persons", "mean"), **{c: (c, "sum") for c in COMPONENTS}).reset_index()
         yearly = _per_capita(sums, ["year", "group", "subgroup"])
-        emp = pd.DataFrame(self.employment, columns=["month", *JOBS, "labour"])
-        emp["month"] = [d.isoformat()[:7] for d in emp["month"]]
-        employment = emp.melt(id_vars="month", var_name="kind", value_name="persons")
-        employment["kind_zh"] = [JOB_LABELS.get(k, ("有劳动能力", ""))[0] for k in employment["kind"]]
-        employment["kind_en"] = [JOB_LABELS.get(k, ("", "With labour ability"))[1] for k in employment["kind"]]
+        kinds = [*JOBS, "labour"]
+        labels = [*(JOB_LABELS[k] for k in JOBS), ("有劳动能力", "With labour ability")]
+        months = np.array([e[0].isoformat()[:7] for e in self.employment], dtype=object)
+        employment = _long({"month": months}, "kind", kinds, "persons",
+                           [np.array([e[1 + j] for e in self.employment], dtype=np.int64) for j in range(len(kinds))],
+                           {"kind_zh": [zh for zh, _ in labels], "kind_en": [en for _, en in labels]})
         fis = pd.DataFrame(self.fiscal, columns=["month", *LEVERS])
         fis["year"] = [d.year for d in fis["month"]]
-        fiscal = fis.drop(columns="month").groupby("year").sum().reset_index().melt(
-            id_vars="year", var_name="lever", value_name="yuan")
-        fiscal["lever_zh"] = [LEVERS[k][0] for k in fiscal["lever"]]
-        fiscal["lever_en"] = [LEVERS[k][1] for k in fiscal["lever"]]
+        by_year = fis.drop(columns="month").groupby("year").sum()
+        fiscal = _long({"year": by_year.index.to_numpy()}, "lever", list(LEVERS), "yuan",
+                       [by_year[k].to_numpy() for k in LEVERS],
+                       {"lever_zh": [v[0] for v in LEVERS.values()], "lever_en": [v[1] for v in LEVERS.values()]})
         households = pd.DataFrame(self.yearly_households, columns=["year", "indicator", "value"])
         return {"income_yearly": yearly, "income_monthly": monthly, "employment_monthly": employment,
                 "fiscal_yearly": fiscal, "households_yearly": households}
 
 
+def _long(ids, name, variables, value_name, values, labels):
+    """A long table (what ``DataFrame.melt`` gives, built from arrays): the ``ids`` columns repeated
+    for each of ``variables`` (column ``name``, with its ``labels`` columns), and ``values``."""
+    k, n = len(variables), len(values[0])
+    return pd.DataFrame({**{c: np.tile(v, k) for c, v in ids.items()},
+                         name: np.repeat(np.array(variables, dtype=object), n), value_name: np.concatenate(values),
+                         **{c: np.repeat(np.array(v, dtype=object), n) for c, v in labels.items()}})
+
+
 def _per_capita(df, keys):
     """Long table of yuan per person by component (and disposable), with zh/en labels."""
-    df = df.copy()
-    df["disposable"] = df[list(COMPONENTS)].sum(axis=1)
-    long = df.melt(id_vars=[*keys, "persons"], value_vars=[*COMPONENTS, "disposable"],
-                   var_name="component", value_name="yuan")
-    long["yuan_per_person"] = np.divide(long["yuan"], long["persons"],
-                                        out=np.full(len(long), np.nan), where=long["persons"] > 0)
-    sub = long["group"] + "/" + long["subgroup"]
-    labels = {f"{d}/{c}": (zh, en) for d, (_, _, cats) in GROUPS.items() for c, zh, en in cats}
+    values = [df[c].to_numpy() for c in COMPONENTS]
+    values.append(values[0] + values[1] + values[2] + values[3])  # disposable: the components in order
+    components = [*COMPONENTS, "disposable"]
+    k = len(components)
+    persons = np.tile(df["persons"].to_numpy(), k)
+    yuan = np.concatenate(values)
+    sub = {(d, c): (zh, en) for d, (_, _, cats) in GROUPS.items() for c, zh, en in cats}
+    group, subgroup = df["group"].to_numpy(), df["subgroup"].to_numpy()
+    out = {key: np.tile(df[key].to_numpy(), k) for key in keys}
     for i, lang in enumerate(("zh", "en")):
-        long[f"group_{lang}"] = long["group"].map({g: v[i] for g, v in GROUPS.items()})
-        long[f"subgroup_{lang}"] = sub.map({k: v[i] for k, v in labels.items()})
-        long[f"component_{lang}"] = long["component"].map({c: v[i] for c, v in COMPONENT_LABELS.items()})
-    long["persons"] = long["persons"].round(3)
-    return long[[*keys, "group_zh", "group_en", "subgroup_zh", "subgroup_en", "component",
-                 "component_zh", "component_en", "persons", "yuan_per_person"]]
+        out[f"group_{lang}"] = np.tile(np.array([GROUPS[g][i] for g in group], dtype=object), k)
+    for i, lang in enumerate(("zh", "en")):
+        out[f"subgroup_{lang}"] = np.tile(np.array([sub[g, c][i] for g, c in zip(group, subgroup)], dtype=object), k)
+    out["component"] = np.repeat(np.array(components, dtype=object), len(df))
+    for i, lang in enumerate(("zh", "en")):
+        out[f"component_{lang}"] = np.repeat(np.array([COMPONENT_LABELS[c][i] for c in components], dtype=object),
+                                             len(df))
+    out["persons"] = np.round(persons, 3)
+    out["yuan_per_person"] = np.divide(yuan, persons, out=np.full(len(yuan), np.nan), where=persons > 0)
+    return pd.DataFrame(out)

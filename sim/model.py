@@ -58,7 +58,8 @@ class MigrantIncomeModel(mesa.Model):
         the December review after that month's transfers (dibao, monitoring), so such arrays are
         computed once a year, or again when their ``inputs`` (parameters) change within the year.
         """
-        if name not in self._memo or self._memo[name][0] != inputs:
+        old = self._memo.get(name)
+        if old is None or (old[0] is not inputs and old[0] != inputs):
             self._memo[name] = (inputs, compute())
         return self._memo[name][1]
 
@@ -78,13 +79,15 @@ class MigrantIncomeModel(mesa.Model):
         if date.month == 1 or self.steps == 1:
             self.new_year(P, date, ledger, trend=recorded and date > self.scenario.start)
         classes = self.memo("illness", None, lambda: shocks.risk_classes(pop.persons.age, pop.persons.chronic))
-        sick, ill, cost = shocks.fall_ill(classes, pop.persons.n, P, self.rng)
-        shocks.lose_job_from_illness(pop.persons, sick, P, self.rng)
+        sick, ill, cost = shocks.fall_ill(classes, pop.persons.n, P, self.rng,
+                                          self.memo("illness_chance", P, lambda: shocks.class_probability(P)))
+        shocks.lose_job_from_illness(pop.persons, ill, P, self.rng)
         self.labour_market(P, date, sick, ledger)
         self.industry(P, date, ledger)
         self.transfers(P, date, ill, cost, ledger)
         if recorded:
-            self.accounts.record_month(date, ledger, pop.households, pop.persons)
+            self.accounts.record_month(date, ledger, pop.households, pop.persons, self.job_counts,
+                                       int(self.village_labour()[1].sum()))
         self.year_income += ledger.total()
         if date.month == 12:
             self.end_year(P, date, recorded)
@@ -117,6 +120,7 @@ class MigrantIncomeModel(mesa.Model):
         self.months_employed = np.zeros(pop.persons.n, dtype=np.int16)
         self.away_months = 0
         self._memo.clear()  # persons, ages and training changed
+        self.employed = None  # rows of the employed persons, found again
 
     def set_capacities(self, P):
         pop = self.population
@@ -159,27 +163,36 @@ class MigrantIncomeModel(mesa.Model):
     # -- monthly processes ------------------------------------------------------------------
     def labour_market(self, P, date, sick, ledger):
         pop, p = self.population, self.population.persons
-        labour.separate(p, P, self.rng)
+        # last month's employed (jobs change between months only in January and by illness)
+        employed = labour.separate(p, self.memo("hazard", P, lambda: labour.separation_hazard(P)), self.rng,
+                                   self.employed)
         among = self.memo("participants", P.labour.participation, lambda: labour.participants(p, P))
         factor = self.memo("wage_factor", (P.labour.weak_wage_factor, P.labour.skill_premium),
                            lambda: labour.personal_wage_factor(p, slice(None), P))
-        rows = labour.searchers(p, among, sick, P, self.rng)
-        village = pop.households.village[p.hh[rows]]
-        home, away, finite = labour.utilities(labour.market_wages(P, self.wage_index), factor[rows],
-                                              p.ability[rows] == 1,
-                                              labour.away_share_by_village(p, *self.village_labour())[village],
-                                              self.wage_index, P)
-        hired = labour.recruit(pop, rows, labour.accept_probability(finite, home[:, None], away[:, None]),
-                               self.providers, self.rng)
-        broker = np.array([b.active for b in self.brokers])[village]
+        rows = labour.searchers(p, among, sick, self.memo("search", P, lambda: labour.search_probability(P)),
+                                self.rng)
+        person_village, able = self.village_labour()
+        village = person_village[rows]
+        weak = p.ability[rows] == 1
+        wages = self.memo("wages", (P, self.wage_index), lambda: labour.market_wages(P, self.wage_index))
+        home, away, finite = labour.utilities(
+            wages, factor[rows], weak, labour.away_share_by_village(p, employed, person_village, able)[village],
+            self.wage_index, P)
+        hired = labour.recruit(pop, rows, weak, labour.accept_probability(finite, home[:, None], away[:, None]),
+                               self.providers, labour.filled_jobs(p, employed, self.providers), self.rng)
+        broker = self.memo("brokers", None, lambda: np.array([b.active for b in self.brokers]))[village]
         left = ~hired
         labour.go_away(p, rows[left], home[left], away[left],
                        labour.away_match_probability(p.trained[rows[left]], broker[left], P), self.rng)
-        paid, wage = labour.pay(p, sick, factor, P, self.wage_index, date.month)
+        # the employed now: those still employed after separations and the searchers who found work
+        employed = np.sort(np.concatenate([employed, rows[p.job[rows] > labour.NONE]]), kind="stable")
+        paid, wage = labour.pay(p, sick, factor, P, self.wage_index, date.month, employed)
         ledger.add("wages", np.bincount(p.hh[paid], weights=wage, minlength=pop.households.n))
         ledger.spend("public_posts", wage[p.job[paid] == labour.POST].sum())
         self.months_employed += p.job > labour.NONE
-        self.away_months += int((p.job == labour.AWAY).sum())
+        self.job_counts = labour.job_counts(p, employed)
+        self.employed = employed
+        self.away_months += int(self.job_counts[labour.AWAY])
 
     def industry(self, P, date, ledger):
         pop, h = self.population, self.population.households
@@ -197,17 +210,20 @@ class MigrantIncomeModel(mesa.Model):
     def transfers(self, P, date, ill, cost, ledger):
         h, p = self.population.households, self.population.persons
         n = h.n
-        pension = self.memo("pension", P.transfers.pension, lambda: np.bincount(
-            p.hh, weights=transfers.pensions(p, P), minlength=n))
-        dibao = self.memo("dibao", P.transfers.dibao, lambda: transfers.dibao_topup(h, P))
+        dibao, regular, spent = self.memo("regular", (P.transfers.pension, P.transfers.dibao),
+                                            lambda: self.regular_transfers(P))
         residual = self.residual_ytd[ill]
         basic, critical, oop = transfers.medical_payouts(cost, residual, h.insured[p.hh[ill]], P)
         self.residual_ytd[ill] = residual
-        oop_hh = np.bincount(p.hh[ill], weights=oop, minlength=n)
+        # medical payouts and assistance only for the households with someone in hospital
+        sick_hh, member = np.unique(p.hh[ill], return_inverse=True)
+        oop_hh = np.bincount(member, weights=oop, minlength=len(sick_hh))
         assistance = transfers.temporary_assistance(oop_hh, P)
-        received = pension + dibao + assistance + np.bincount(p.hh[ill], weights=basic + critical, minlength=n)
-        ledger.spend("pensions", pension.sum())
-        ledger.spend("dibao", dibao.sum())
+        received = regular.copy()
+        received[sick_hh] = (regular[sick_hh] + assistance
+                             + np.bincount(member, weights=basic + critical, minlength=len(sick_hh)))
+        ledger.spend("pensions", spent[0])
+        ledger.spend("dibao", spent[1])
         ledger.spend("temporary_assistance", assistance.sum())
         if date.month == 1:
             own, county = transfers.premiums(h, P)
@@ -221,8 +237,15 @@ class MigrantIncomeModel(mesa.Model):
             ledger.spend("livestock_subsidy", cattle.sum())
         ledger.add("transfers", received)
         self.year_dibao += dibao
-        self.year_out_of_pocket += oop_hh
+        self.year_out_of_pocket[sick_hh] += oop_hh
 
+    def regular_transfers(self, P):
+        """Monthly dibao and dibao plus pensions by household, and the sums of pensions and dibao
+        (yuan; fixed within a year)."""
+        h, p = self.population.households, self.population.persons
+        pension = np.bincount(p.hh, weights=transfers.pensions(p, P), minlength=h.n)
+        dibao = transfers.dibao_topup(h, P)
+        return dibao, pension + dibao, (pension.sum(), dibao.sum())
 
     def village_labour(self):
         """Each person's village and each village's persons with labour ability (fixed within a year)."""

@@ -288,10 +288,16 @@ def _fmt(v):
 
 
 class Snapshot(dict):
-    """Parameter values on one date, readable as ``snap.transfers.dibao.standard``."""
+    """Parameter values on one date, readable as ``snap.transfers.dibao.standard``.
 
-    def __getattr__(self, name):
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    The instance's attribute dictionary is the mapping itself, so ``snap.labour`` is a plain
+    attribute read (the engine reads a few hundred a month); no parameter is named like a dict
+    method (a test checks).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.__dict__ = self
+
+    def __reduce__(self):
+        return (Snapshot, (dict(self),))

@@ -121,3 +121,17 @@ def test_interrupted_write_leaves_no_run_directory(tmp_path, monkeypatch, baseli
     with pytest.raises(KeyboardInterrupt):
         runner.write_run(tables, {}, tmp_path, "x")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_parameter_snapshots_read_as_attributes_and_survive_pickling(baseline):
+    """Snapshots are their own attribute dictionary (a fast read), so no parameter may be named
+    like a dict method, which would then hide it; and they must pickle for worker processes."""
+    import pickle
+    shadowed = {name for name in dir(dict) if not name.startswith("_")}
+    assert not [p for p in baseline.parameters if shadowed & set(p.split("."))]
+    P = baseline.parameters.at(baseline.start)
+    assert P.transfers.dibao.standard == P["transfers"]["dibao"]["standard"]
+    with pytest.raises(AttributeError):
+        P.transfers.no_such_parameter
+    Q = pickle.loads(pickle.dumps(P))
+    assert Q == P and Q.labour.wage.away == P.labour.wage.away

@@ -12,15 +12,19 @@ def school_transitions(age, student, P, rng):
     stay_upper = rng.random(len(age)) < pp.upper_secondary_enrolment
     # conditional on being in upper secondary, the chance of going on to tertiary
     stay_tertiary = rng.random(len(age)) < min(1.0, pp.tertiary_enrolment / pp.upper_secondary_enrolment)
-    return np.select(
-        [age < 6, age <= 15, age == 16, age <= 18, age == 19, age <= 22],
-        [False, True, student & stay_upper, student, student & stay_tertiary, student], False)
+    # whole-array logic rather than np.select over six age bands (several times faster, same result)
+    staying = student & (age >= 16) & (age <= 22)
+    staying &= (age != 16) | stay_upper
+    staying &= (age != 19) | stay_tertiary
+    return staying | ((age >= 6) & (age <= 15))
 
 
 def mortality(age, P):
     """Yearly chance of death by age (``demography.mortality``)."""
     m = P.demography.mortality
-    return np.select([age < 60, age < 70], [m["under60"], m["a60_69"]], m["over70"])
+    by_age = np.full(max(int(age.max(initial=0)) + 1, 71), m["over70"])  # a lookup by age, not np.select
+    by_age[:70], by_age[:60] = m["a60_69"], m["under60"]
+    return by_age[age]
 
 
 def birth_probability(age, female, P):

@@ -37,12 +37,25 @@ def separation_hazard(P):
     return np.minimum(hazard, 1.0)
 
 
-def separate(persons, P, rng):
-    """End jobs at the monthly separation hazard."""
-    employed = np.flatnonzero(persons.job > NONE)
-    ends = employed[rng.random(len(employed)) < separation_hazard(P)[persons.job[employed]]]
-    persons.job[ends] = NONE
-    persons.employer[ends] = -1
+def separate(persons, hazard, rng, employed=None):
+    """End jobs at the monthly separation ``hazard`` (``separation_hazard``).
+
+    ``employed``, if given, holds (ascending) the rows of every employed person, and perhaps
+    some who no longer are; otherwise they are found in all persons.
+
+    Returns
+    -------
+    numpy.ndarray
+        Rows of the persons still employed, ascending.
+    """
+    if employed is None:
+        employed = np.flatnonzero(persons.job > NONE)
+    job = persons.job[employed]
+    employed, job = employed[job > NONE], job[job > NONE]
+    ends = rng.random(len(employed)) < hazard[job]
+    persons.job[employed[ends]] = NONE
+    persons.employer[employed[ends]] = -1
+    return employed[~ends]
 
 
 def in_season(P, month):
@@ -96,12 +109,13 @@ def accept_probability(job_utility, home, away):
     return 1.0 / (1.0 + np.exp(alternative - job_utility))
 
 
-def away_share_by_village(persons, village, able):
+def away_share_by_village(persons, employed, village, able):
     """Share of each village's persons with labour ability who work away.
 
-    ``village`` is each person's village and ``able`` each village's persons with labour ability.
+    ``employed`` holds the rows of every employed person (at least), ``village`` each person's
+    village and ``able`` each village's persons with labour ability.
     """
-    away = np.bincount(village[persons.job == AWAY], minlength=len(able))
+    away = np.bincount(village[employed[persons.job[employed] == AWAY]], minlength=len(able))
     return np.divide(away, able, out=np.zeros(len(able)), where=able > 0)
 
 
@@ -111,9 +125,14 @@ def participants(persons, P):
     return np.flatnonzero(persons.attachment < takes_part[persons.ability])
 
 
-def searchers(persons, among, sick, P, rng):
-    """Rows of persons who look for work this month: idle participants ``among``, not in hospital."""
-    prob = np.array([0.0, P.labour.search_probability["weak"], P.labour.search_probability["full"]])
+def search_probability(P):
+    """Monthly chance that an idle participant searches, indexed by labour ability."""
+    return np.array([0.0, P.labour.search_probability["weak"], P.labour.search_probability["full"]])
+
+
+def searchers(persons, among, sick, prob, rng):
+    """Rows of persons who look for work this month: idle participants ``among``, not in hospital;
+    ``prob`` is ``search_probability``."""
     idle = among[(persons.job[among] == NONE) & ~sick[among]]
     return idle[rng.random(len(idle)) < prob[persons.ability[idle]]]
 
@@ -128,28 +147,36 @@ def away_match_probability(trained, broker, P):
     return np.minimum(p, 1.0)
 
 
-def hiring_priority(pop, rows, kind):
+def hiring_priority(monitored, weak, kind):
     """Monitored households first; public posts also put weak labour first."""
-    pri = pop.households.monitoring[pop.persons.hh[rows]] > 0
-    if kind == POST:
-        pri = pri | (pop.persons.ability[rows] == 1)
-    return pri.astype(np.int8)
+    return (monitored | weak if kind == POST else monitored).astype(np.int8)
 
 
-def filled_jobs(persons, providers):
-    """Jobs held at each provider."""
-    return np.bincount(persons.employer[persons.employer >= 0], minlength=len(providers))
+def filled_jobs(persons, employed, providers):
+    """Jobs held at each provider; ``employed`` holds the rows of every employed person (at least)."""
+    employer = persons.employer[employed]
+    return np.array([np.count_nonzero(employer == i) for i in range(len(providers))])
 
 
-def recruit(pop, rows, accept, providers, rng):
+def job_counts(persons, employed):
+    """Persons by job kind (``JOBS``); ``employed`` holds the rows of exactly the employed persons."""
+    job = persons.job[employed]
+    return np.array([persons.n - len(employed)] + [np.count_nonzero(job == k) for k in range(1, len(JOBS))])
+
+
+def recruit(pop, rows, weak, accept, providers, filled, rng):
     """Finite providers offer their free jobs to searchers, in provider order.
 
     Parameters
     ----------
     rows : numpy.ndarray
         Searchers (person rows).
+    weak : numpy.ndarray of bool
+        Per searcher, weak labour.
     accept : numpy.ndarray
         Per searcher and finite job kind, the chance of accepting an offer.
+    filled : numpy.ndarray
+        Jobs held at each provider (``filled_jobs``).
 
     Returns
     -------
@@ -157,14 +184,17 @@ def recruit(pop, rows, accept, providers, rng):
         Per searcher, whether they were hired.
     """
     p = pop.persons
-    county = pop.households.county[p.hh[rows]]
-    filled = filled_jobs(p, providers)
+    hh = p.hh[rows]
+    county, monitored = pop.households.county[hh], pop.households.monitoring[hh] > 0
+    in_county = {c: county == c for c in {a.county for a in providers} if c != -1}
     hired = np.zeros(len(rows), dtype=bool)
     for i, a in enumerate(providers):
         k = JOBS.index(a.kind)
-        pool = np.flatnonzero(~hired & ((a.county == -1) | (county == a.county)))
+        pool = np.flatnonzero(~hired if a.county == -1 else ~hired & in_county[a.county])
         willing = pool[rng.random(len(pool)) < accept[pool, FINITE_JOBS.index(k)]]
-        take = a.hire(willing, hiring_priority(pop, rows[willing], k), filled[i])
+        if a.capacity <= filled[i] or len(willing) == 0:
+            continue  # hire() would take no one and draw nothing
+        take = a.hire(willing, hiring_priority(monitored[willing], weak[willing], k), filled[i])
         p.job[rows[take]], p.employer[rows[take]] = k, i
         hired[take] = True
     return hired
@@ -177,23 +207,31 @@ def go_away(persons, rows, home, away, away_chance, rng):
     persons.job[rows[found]] = AWAY
 
 
-def pay(persons, sick, factor, P, wage_index, month):
+def pay(persons, sick, factor, P, wage_index, month, employed=None):
     """Who is paid this month and their wage (yuan): the employed, not in hospital, in season.
 
-    ``factor`` is every person's ``personal_wage_factor``.
+    ``factor`` is every person's ``personal_wage_factor``; ``employed``, if known, the rows of the
+    employed persons, ascending.
 
     Returns
     -------
     rows, wage : numpy.ndarray
         Person rows and their wages.
     """
-    rows = np.flatnonzero(persons.job > NONE)
+    rows = np.flatnonzero(persons.job > NONE) if employed is None else employed
     rows = rows[~sick[rows]]
     if not in_season(P, month):
         rows = rows[persons.job[rows] != AWAY]
     job = persons.job[rows]
     wage = market_wages(P, wage_index)[job] * np.where(job == POST, 1.0, factor[rows])
     return rows, wage
+
+
+def first_places(pool, first, places):
+    """The first ``places`` of ``pool`` with those where ``first`` holds moved ahead, order kept
+    otherwise (what a stable sort on ``~first`` gives, without sorting)."""
+    ahead = pool[first][:places]
+    return np.concatenate([ahead, pool[~first][:places - len(ahead)]])
 
 
 def place_in_fujian(pop, places, rng):
@@ -209,7 +247,7 @@ def place_in_fujian(pop, places, rng):
     pool = np.flatnonzero((p.job == NONE) & (p.ability == 2))
     pool = pool[rng.permutation(len(pool))]
     targeted = (h.monitoring[p.hh[pool]] > 0) | h.alleviated[p.hh[pool]]
-    pool = pool[np.argsort(~targeted, kind="stable")][:int(places)]
+    pool = first_places(pool, targeted, int(places))
     p.job[pool] = AWAY
     return len(pool)
 
@@ -229,6 +267,6 @@ def train(pop, places, rng):
     pool = np.flatnonzero((p.ability > 0) & ~p.trained)
     pool = pool[rng.permutation(len(pool))]
     monitored = pop.households.monitoring[p.hh[pool]] > 0
-    pool = pool[np.argsort(~monitored, kind="stable")][:int(places)]
+    pool = first_places(pool, monitored, int(places))
     p.trained[pool] = True
     return len(pool)

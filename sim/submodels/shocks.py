@@ -27,7 +27,9 @@ BAND_STARTS = np.array([0, 45, 60])
 
 def risk_classes(age, chronic):
     """Rows of the persons in each illness risk class (age band x chronic illness)."""
-    cls = (np.searchsorted(BAND_STARTS, age, side="right") - 1) * 2 + chronic
+    # int8 classes: numpy sorts small integers stably by radix sort, in one pass
+    band = np.searchsorted(BAND_STARTS, np.arange(int(age.max(initial=0)) + 1), side="right") - 1  # by age
+    cls = (band[age] * 2 + chronic).astype(np.int8)
     order = np.argsort(cls, kind="stable")
     return np.split(order, np.cumsum(np.bincount(cls, minlength=2 * len(BAND_STARTS)))[:-1])
 
@@ -37,7 +39,7 @@ def class_probability(P):
     return illness_probability(np.repeat(BAND_STARTS, 2), np.tile([False, True], len(BAND_STARTS)), P)
 
 
-def fall_ill(members, n, P, rng):
+def fall_ill(members, n, P, rng, chances=None):
     """Who is in hospital this month and what it costs.
 
     In each risk class the number ill is binomial and the ill are a random subset: the same
@@ -49,6 +51,8 @@ def fall_ill(members, n, P, rng):
         ``risk_classes(age, chronic)``.
     n : int
         Number of persons.
+    chances : numpy.ndarray, optional
+        ``class_probability(P)``, if already known.
 
     Returns
     -------
@@ -57,7 +61,7 @@ def fall_ill(members, n, P, rng):
     ill, cost : numpy.ndarray
         Rows of the persons in hospital and their inpatient costs (yuan).
     """
-    chances = class_probability(P)
+    chances = class_probability(P) if chances is None else chances
     ill = np.concatenate([m[rng.choice(len(m), rng.binomial(len(m), p), replace=False)]
                           for p, m in zip(chances, members)])
     sick = np.zeros(n, dtype=bool)
@@ -65,9 +69,9 @@ def fall_ill(members, n, P, rng):
     return sick, ill, inpatient_cost(len(ill), P, rng)
 
 
-def lose_job_from_illness(persons, sick, P, rng):
-    """An employed person in hospital loses the job with ``shocks.illness.job_loss``."""
-    rows = np.flatnonzero(sick & (persons.job > 0))
+def lose_job_from_illness(persons, ill, P, rng):
+    """An employed person in hospital (rows ``ill``) loses the job with ``shocks.illness.job_loss``."""
+    rows = np.sort(ill[persons.job[ill] > 0])
     ends = rows[rng.random(len(rows)) < P.shocks.illness.job_loss]
     persons.job[ends] = 0
     persons.employer[ends] = -1

@@ -58,8 +58,8 @@ def medical_payouts(cost, residual_ytd, insured, P):
     residual = cost - basic
     before = residual_ytd.copy()
     residual_ytd += residual
-    critical = np.where(insured, critical_illness_cumulative(residual_ytd, P)
-                        - critical_illness_cumulative(before, P), 0.0)
+    after_before = critical_illness_cumulative(np.stack([residual_ytd, before]), P)
+    critical = np.where(insured, after_before[0] - after_before[1], 0.0)
     return basic, critical, residual - critical
 
 
