@@ -18,7 +18,7 @@ from fontTools.ttLib import TTCollection
 
 import pandas as pd
 
-from . import plots
+from . import charts
 from .forecast import fit_all, load_series
 from .parameters import ParameterTree
 from .runner import CSV_ENCODING, free_name
@@ -58,22 +58,12 @@ def _img(path, alt):
 
 
 def make_charts(compare_dir, ensembles, comparison, forecasts):
-    """Draw every chart in both languages into ``compare_dir/charts``; returns {name: {lang: png}}."""
-    charts = {}
-    runs = {e.label: e.income for e in ensembles}
-    targets = {e.label: e.targets for e in ensembles if e.targets is not None}
-    households = {e.label: e.households for e in ensembles}
-    specs = {"fan": lambda lang: plots.fan_chart(runs, forecasts, lang),
-             "targets": lambda lang: plots.target_chart(targets, lang),
-             "components": lambda lang: plots.component_chart(runs, lang, year=2025),
-             "below_line": lambda lang: plots.below_line_chart(households, lang),
-             "cost_effect": lambda lang: plots.cost_effect_chart(comparison, lang)}
-    for name, draw in specs.items():
-        for lang in LANGS:
-            fig, data = draw(lang)
-            png, _, _ = plots.save(fig, data, compare_dir / "charts" / f"{name}_{lang}", overwrite=True)
-            charts.setdefault(name, {})[lang] = png
-    return charts
+    """Draw every registered chart in both languages into ``compare_dir/charts``.
+
+    Returns ``{name: {lang: png}}`` in the order of ``sim.charts.CHARTS``.
+    """
+    inputs = charts.ChartInputs(ensembles, comparison, forecasts)
+    return charts.render_all(inputs, compare_dir / "charts", LANGS, overwrite=True)
 
 
 def key_table(comparison):
@@ -137,7 +127,7 @@ def embedded_font(text):
     Browsers need a CJK font for the report's Chinese text and a fresh machine may have none;
     the subset of Noto Sans CJK SC (the charts' font, OFL) keeps the file self-contained and small.
     """
-    font = TTCollection(plots.CJK_FONT_PATH).fonts[CJK_SC_INDEX]
+    font = TTCollection(charts.CJK_FONT_PATH).fonts[CJK_SC_INDEX]
     options = subset.Options()
     options.layout_features = ["*"]
     sub = subset.Subsetter(options)
@@ -149,15 +139,15 @@ def embedded_font(text):
     return f'@font-face{{font-family:"ReportCJK";src:url(data:font/otf;base64,{data}) format("opentype")}}'
 
 
-def render(comparison, charts, tree, record, ensembles):
+def render(comparison, drawn, tree, record, ensembles):
     """The report's HTML text, with the Chinese font it uses embedded."""
-    page = _page(comparison, charts, tree, record, ensembles)
+    page = _page(comparison, drawn, tree, record, ensembles)
     return page.replace("/*FONT*/", embedded_font(re.sub(r'src="data:[^"]*"', "", page)), 1)
 
 
-def _page(comparison, charts, tree, record, ensembles):
-    figures = "".join(f"<figure>{_img(charts[name][lang], name)}</figure>"
-                      for name in charts for lang in LANGS)
+def _page(comparison, drawn, tree, record, ensembles):
+    figures = "".join(f"<figure>{_img(drawn[name][lang], name)}</figure>"
+                      for name in drawn for lang in drawn[name])
     t = {k: f"{zh} / {en}" for k, (zh, en) in TEXT.items()}
     caveats = ("<ul><li>大部分宁夏收入数据标记为未核实；中卫基数由种子文件004的目标推算。"
                "Most Ningxia income data are unverified; Zhongwei's bases are derived from seed 004's targets.</li>"
@@ -186,8 +176,8 @@ def build_report(compare_dir):
     compare_dir = Path(compare_dir)
     record = json.loads((compare_dir / "run.json").read_text(encoding="utf-8"))
     comparison = pd.read_csv(compare_dir / "comparison.csv", encoding=CSV_ENCODING)
-    ensembles = [plots.load_ensemble(d) for d in record["ensembles"].values()]
-    charts = make_charts(compare_dir, ensembles, comparison, fit_all())
+    ensembles = [charts.load_ensemble(d) for d in record["ensembles"].values()]
+    drawn = make_charts(compare_dir, ensembles, comparison, fit_all())
     target = free_name(compare_dir, "report", ".html")
-    target.write_text(render(comparison, charts, ParameterTree.load(), record, ensembles), encoding="utf-8")
+    target.write_text(render(comparison, drawn, ParameterTree.load(), record, ensembles), encoding="utf-8")
     return target

@@ -1,4 +1,4 @@
-"""Charts: real CJK glyphs, every chart in both languages, saving, and visible data gaps."""
+"""Charts: real CJK glyphs, every chart in both languages, saving, visible data gaps, the registry."""
 import logging
 import re
 import warnings
@@ -16,25 +16,25 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.image import imread  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from sim import plots  # noqa: E402
+from sim import charts  # noqa: E402
 from sim.ensemble import run_ensemble  # noqa: E402
 from sim.forecast import fit_all  # noqa: E402
 from sim.targets import evaluate  # noqa: E402
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
-OTHER = plots.Label("测试方案（收入×1.05）", "Test package (income ×1.05)")
+OTHER = charts.Label("测试方案（收入×1.05）", "Test package (income ×1.05)")
 
 
 @pytest.fixture(scope="session")
 def ensemble(baseline, tmp_path_factory):
     """A small real ensemble (3 replications x 300 households), its targets and a second,
     made-up package (baseline income x 1.05 from the second year on)."""
-    out = tmp_path_factory.mktemp("plots")
+    out = tmp_path_factory.mktemp("charts")
     run_dir = run_ensemble(baseline, 3, 11, out=out, households=300, executor="serial",
                            progress=False)
     evaluate(run_dir, baseline.parameters).frame().to_csv(run_dir / "targets.csv", index=False,
                                            encoding="utf-8-sig")
-    return plots.load_ensemble(run_dir)
+    return charts.load_ensemble(run_dir)
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +45,7 @@ def comparators():
 @pytest.fixture(scope="session")
 def inputs(ensemble):
     e = ensemble
-    later = e.income["year"] > plots.STUDY_YEARS[0]
+    later = e.income["year"] > charts.STUDY_YEARS[0]
     income = e.income.assign(yuan_per_person=np.where(later, e.income["yuan_per_person"] * 1.05,
                                                       e.income["yuan_per_person"]))
     targets = e.targets.assign(probability=np.linspace(0, 1, len(e.targets)))
@@ -60,12 +60,12 @@ def inputs(ensemble):
 
 
 def _charts(inputs, comparators, lang):
-    yield "fan", plots.fan_chart(inputs["runs"], comparators, lang)
-    yield "targets", plots.target_chart(inputs["targets"], lang)
-    yield "components", plots.component_chart(inputs["runs"], lang)
-    yield "components_2025", plots.component_chart(inputs["runs"], lang, year=2025)
-    yield "below_line", plots.below_line_chart(inputs["households"], lang)
-    yield "cost_effect", plots.cost_effect_chart(inputs["comparison"], lang)
+    yield "fan", charts.fan_chart(inputs["runs"], comparators, lang)
+    yield "targets", charts.target_chart(inputs["targets"], lang)
+    yield "components", charts.component_chart(inputs["runs"], lang)
+    yield "components_2025", charts.component_chart(inputs["runs"], lang, year=2025)
+    yield "below_line", charts.below_line_chart(inputs["households"], lang)
+    yield "cost_effect", charts.cost_effect_chart(inputs["comparison"], lang)
 
 
 def _texts(fig):
@@ -84,12 +84,12 @@ def _ink(text):
 # --------------------------------------------------------------------------- (a) fonts
 
 def test_cjk_font_is_the_packaged_noto_sans_cjk_sc():
-    assert plots.CJK_FONT_PATH is not None and plots.CJK_FONT_PATH.is_file()
-    found = font_manager.findfont(font_manager.FontProperties(family=plots.CJK_FAMILY),
+    assert charts.CJK_FONT_PATH is not None and charts.CJK_FONT_PATH.is_file()
+    found = font_manager.findfont(font_manager.FontProperties(family=charts.CJK_FAMILY),
                                   fallback_to_default=False)
-    assert str(found) == str(plots.CJK_FONT_PATH)
-    assert font_manager.get_font(found).family_name == plots.CJK_FAMILY
-    assert list(matplotlib.rcParams["font.family"][:2]) == [plots.LATIN_FAMILY, plots.CJK_FAMILY]
+    assert str(found) == str(charts.CJK_FONT_PATH)
+    assert font_manager.get_font(found).family_name == charts.CJK_FAMILY
+    assert list(matplotlib.rcParams["font.family"][:2]) == [charts.LATIN_FAMILY, charts.CJK_FAMILY]
 
 
 def test_chinese_characters_fall_back_to_the_cjk_font():
@@ -99,7 +99,7 @@ def test_chinese_characters_fall_back_to_the_cjk_font():
         for f in matplotlib.rcParams["font.family"]]
     for char in "移民收入：（）−":
         drawing = next(f for f in fonts if ord(char) in f.get_charmap())
-        expected = plots.LATIN_FAMILY if char == "−" else plots.CJK_FAMILY
+        expected = charts.LATIN_FAMILY if char == "−" else charts.CJK_FAMILY
         assert drawing.family_name == expected, char
 
 
@@ -127,7 +127,7 @@ def test_every_chart_renders_in_both_languages(inputs, comparators, lang, tmp_pa
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for name, (fig, data) in _charts(inputs, comparators, lang):
-            plots.save(fig, data, tmp_path / f"{name}_{lang}")
+            charts.save(fig, data, tmp_path / f"{name}_{lang}")
             texts = _texts(fig)
             assert fig.get_suptitle(), name
             assert fig.get_supxlabel(), name  # the source note
@@ -142,51 +142,51 @@ def test_every_chart_renders_in_both_languages(inputs, comparators, lang, tmp_pa
 
 
 def test_fan_chart_target_comes_from_the_parameter(inputs, tree):
-    fig, data = plots.fan_chart(inputs["runs"], lang="en")
-    growth = tree[plots.T1_PARAMETER].at(pd.Timestamp(f"{plots.T1_YEAR}-01-01").date())
+    fig, data = charts.fan_chart(inputs["runs"], lang="en")
+    growth = tree[charts.T1_PARAMETER].at(pd.Timestamp(f"{charts.T1_YEAR}-01-01").date())
     first = next(iter(inputs["runs"].values()))
     base = first[(first["group"] == "all") & (first["component"] == "disposable")
-                 & (first["year"] == plots.T1_BASE_YEAR)]["yuan_per_person"].median()
+                 & (first["year"] == charts.T1_BASE_YEAR)]["yuan_per_person"].median()
     target = data.loc[data["kind"] == "target"]
-    assert target["year"].tolist() == [plots.T1_YEAR]
+    assert target["year"].tolist() == [charts.T1_YEAR]
     assert target["target"].iloc[0] == pytest.approx(base * (1 + growth))
 
 
 def test_cost_effect_chart_needs_its_columns(inputs):
     with pytest.raises(ValueError, match="gain_YYYY"):
-        plots.cost_effect_chart(inputs["comparison"].drop(columns="gain_2025_p90"))
+        charts.cost_effect_chart(inputs["comparison"].drop(columns="gain_2025_p90"))
 
 
 def test_unknown_language_is_refused(inputs):
     with pytest.raises(ValueError, match="lang"):
-        plots.below_line_chart(inputs["households"], lang="fr")
+        charts.below_line_chart(inputs["households"], lang="fr")
 
 
 # --------------------------------------------------------------------------- (c) saving
 
 def test_save_writes_png_svg_csv_and_refuses_to_overwrite(inputs, tmp_path):
-    fig, data = plots.below_line_chart(inputs["households"], "zh")
+    fig, data = charts.below_line_chart(inputs["households"], "zh")
     stem = tmp_path / "new" / "dir" / "below_line_zh"
-    png, svg, csv = plots.save(fig, data, stem)
+    png, svg, csv = charts.save(fig, data, stem)
     assert [p.name for p in (png, svg, csv)] == [f"below_line_zh.{e}" for e in ("png", "svg",
                                                                                "csv")]
-    assert imread(png).shape[1] == round(plots.FIG_WIDTH * plots.PNG_DPI)
+    assert imread(png).shape[1] == round(charts.FIG_WIDTH * charts.PNG_DPI)
     assert svg.read_text(encoding="utf-8").lstrip().startswith("<?xml")
     assert csv.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
     table = pd.read_csv(csv, encoding="utf-8-sig")
     assert OTHER.zh in set(table["label"])
     before = png.stat().st_mtime_ns
     with pytest.raises(FileExistsError):
-        plots.save(fig, data, stem)
+        charts.save(fig, data, stem)
     assert png.stat().st_mtime_ns == before
-    plots.save(fig, data, stem, overwrite=True)
+    charts.save(fig, data, stem, overwrite=True)
 
 
 def test_save_refuses_if_any_of_the_three_files_exists(inputs, tmp_path):
-    fig, data = plots.cost_effect_chart(inputs["comparison"], "en")
+    fig, data = charts.cost_effect_chart(inputs["comparison"], "en")
     (tmp_path / "cost.csv").write_text("keep me", encoding="utf-8")
     with pytest.raises(FileExistsError):
-        plots.save(fig, data, tmp_path / "cost")
+        charts.save(fig, data, tmp_path / "cost")
     assert not (tmp_path / "cost.png").exists()
     assert (tmp_path / "cost.csv").read_text(encoding="utf-8") == "keep me"
 
@@ -196,8 +196,8 @@ def test_save_refuses_if_any_of_the_three_files_exists(inputs, tmp_path):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_missing_year_is_noted_in_the_figure_and_the_log(ensemble, lang, caplog):
     gap = ensemble.income[ensemble.income["year"] != 2024]
-    with caplog.at_level(logging.WARNING, logger="sim.plots"):
-        fig, data = plots.fan_chart({ensemble.label: gap}, lang=lang)
+    with caplog.at_level(logging.WARNING, logger="sim.charts"):
+        fig, data = charts.fan_chart({ensemble.label: gap}, lang=lang)
     assert any("2024" in r.getMessage() for r in caplog.records)
     assert "2024" in fig.get_supxlabel()
     assert 2024 in set(data["year"])  # kept as a gap, not dropped
@@ -205,11 +205,11 @@ def test_a_missing_year_is_noted_in_the_figure_and_the_log(ensemble, lang, caplo
 
 
 def test_a_package_without_data_is_noted(ensemble, inputs, caplog):
-    empty = plots.Label("空方案", "Empty package")
-    with caplog.at_level(logging.WARNING, logger="sim.plots"):
-        fig, _ = plots.below_line_chart({ensemble.label: ensemble.households,
+    empty = charts.Label("空方案", "Empty package")
+    with caplog.at_level(logging.WARNING, logger="sim.charts"):
+        fig, _ = charts.below_line_chart({ensemble.label: ensemble.households,
                                          empty: ensemble.households.iloc[0:0]}, "en")
-        fig2, _ = plots.target_chart({**inputs["targets"], empty: pd.DataFrame()}, "zh")
+        fig2, _ = charts.target_chart({**inputs["targets"], empty: pd.DataFrame()}, "zh")
     assert "Empty package" in fig.get_supxlabel()
     assert "空方案" in fig2.get_supxlabel()
     assert sum("Empty package" in r.getMessage() or "空方案" in r.getMessage()
@@ -219,7 +219,52 @@ def test_a_package_without_data_is_noted(ensemble, inputs, caplog):
 def test_missing_cost_values_are_noted(inputs, caplog):
     comparison = inputs["comparison"].copy()
     comparison.loc[1, "gain_2025_median"] = np.nan
-    with caplog.at_level(logging.WARNING, logger="sim.plots"):
-        fig, _ = plots.cost_effect_chart(comparison, "en")
+    with caplog.at_level(logging.WARNING, logger="sim.charts"):
+        fig, _ = charts.cost_effect_chart(comparison, "en")
     assert "Skills training" in fig.get_supxlabel()
     assert any("Skills training" in r.getMessage() for r in caplog.records)
+
+
+# --------------------------------------------------------------------------- (e) the registry
+
+TOY_CHART = '''"""Toy chart: rows of each package's income table (the add-a-chart recipe, followed)."""
+import pandas as pd
+
+from sim.charts.style import display_name, finish, labels_for, new_figure, package_colour
+
+NAME = "toy"
+TEXT = {"zh": {"toy_title": "各方案的收入表行数"}, "en": {"toy_title": "Rows per package"}}
+
+
+def draw(inputs, lang):
+    L, notes = labels_for(lang, TEXT), []
+    fig, axes, holder = new_figure()
+    data = pd.DataFrame([(display_name(k, lang), len(df)) for k, df in inputs.runs.items()],
+                        columns=["package", "rows"])
+    axes[0, 0].bar(data["package"], data["rows"], color=package_colour(0))
+    finish(fig, holder, L["toy_title"], [L["source_sim"].format(n=1)], notes, L)
+    return fig, data
+'''
+
+
+def test_adding_a_chart_is_adding_one_module(ensemble, tmp_path, monkeypatch):
+    """The recipe: write a module with NAME, TEXT and draw(inputs, lang); name it in CHARTS."""
+    (tmp_path / "toy_chart.py").write_text(TOY_CHART, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(charts, "CHARTS", [*charts.CHARTS, "toy_chart"])
+    drawn = charts.render_all(charts.ChartInputs([ensemble]), tmp_path / "out")
+    assert list(drawn)[-1] == "toy" and set(drawn["toy"]) == {"zh", "en"}
+    assert "cost_effect" not in drawn  # its draw returns None without a comparison table
+    for lang in ("zh", "en"):
+        for ext in ("png", "svg"):
+            assert (tmp_path / "out" / f"toy_{lang}.{ext}").stat().st_size > 0
+        table = pd.read_csv(tmp_path / "out" / f"toy_{lang}.csv", encoding="utf-8-sig")
+        assert table["rows"].tolist() == [len(ensemble.income)]
+        assert table["package"].tolist() == [getattr(ensemble.label, lang)]
+
+
+def test_a_chart_module_without_draw_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "not_a_chart.py").write_text('"""No draw."""\nNAME = "x"\n', encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(TypeError, match="not_a_chart lacks draw"):
+        charts.registered(["not_a_chart"])
