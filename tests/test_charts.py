@@ -1,4 +1,5 @@
 """Charts: real CJK glyphs, every chart in both languages, saving, visible data gaps, the registry."""
+import itertools
 import logging
 import re
 import warnings
@@ -19,7 +20,10 @@ from matplotlib.text import Text  # noqa: E402
 from sim import charts  # noqa: E402
 from sim.ensemble import run_ensemble  # noqa: E402
 from sim.forecast import fit_all  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
 from sim.targets import evaluate  # noqa: E402
+
+from conftest import ROOT  # noqa: E402
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 OTHER = charts.Label("测试方案（收入×1.05）", "Test package (income ×1.05)")
@@ -268,3 +272,93 @@ def test_a_chart_module_without_draw_is_refused(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(TypeError, match="not_a_chart lacks draw"):
         charts.registered(["not_a_chart"])
+
+
+# --------------------------------------------------------------------------- (f) a look
+
+PACKAGES = ("baseline", "employment", "industry", "subsidy", "zhongwei_2022_plan",
+            "ningxia_2025")
+# The packages' extra cost (yuan) and 2025 gain (yuan per person) as README's 40-replication
+# comparison measured them: the last two nearly coincide, the case where labels collided.
+COMPARISON_COST = (0.0, 64e6, 360e6, 181e6, 623e6, 666e6)
+COMPARISON_GAIN = (0.0, 978.0, 158.0, 251.0, 1446.0, 1451.0)
+GAIN_SPREAD = 300.0  # yuan: half-width of the made-up 10-90% range
+PX_TOLERANCE = 0.5   # pixels at the canvas' 100 dpi: boxes that only touch do not overlap
+
+
+@pytest.fixture(scope="session")
+def crowded(ensemble):
+    """Six packages named as the real ones: the small ensemble's tables, incomes raised by 3%
+    a package, targets shifted, and README's costs and gains (two packages nearly equal)."""
+    labels = []
+    for name in PACKAGES:
+        text = load_scenario(ROOT / "scenarios" / f"{name}.yaml").label
+        labels.append(charts.Label(text["zh"], text["en"]))
+    e, ensembles = ensemble, []
+    for i, label in enumerate(labels):
+        income = e.income.assign(yuan_per_person=e.income["yuan_per_person"] * (1 + 0.03 * i))
+        targets = e.targets.assign(probability=np.clip(e.targets["probability"] + 0.15 * i, 0, 1))
+        ensembles.append(charts.Ensemble(label, income, e.households, e.fiscal, targets, e.record))
+    gain = np.array(COMPARISON_GAIN)
+    comparison = pd.DataFrame({
+        "scenario": PACKAGES, "label_zh": [x.zh for x in labels], "label_en": [x.en for x in labels],
+        "extra_cost_yuan": COMPARISON_COST, "gain_2025_median": gain,
+        "gain_2025_p10": gain - GAIN_SPREAD * (gain > 0), "gain_2025_p90": gain + GAIN_SPREAD * (gain > 0)})
+    return charts.ChartInputs(ensembles, comparison, fit_all())
+
+
+def _drawn_texts(fig):
+    """(text, window extent) of every non-empty text the renderer actually draws."""
+    drawn, original = [], Text.draw
+
+    def record(self, renderer):
+        original(self, renderer)
+        if self.get_visible() and self.get_text().strip():
+            drawn.append((self.get_text(), self.get_window_extent(renderer)))
+    canvas = FigureCanvasAgg(fig)
+    Text.draw = record
+    try:
+        canvas.draw()
+    finally:
+        Text.draw = original
+    return drawn, fig.bbox
+
+
+def _look(fig):
+    """Texts that leave the figure, and pairs of texts whose boxes overlap."""
+    drawn, page = _drawn_texts(fig)
+    outside = [t for t, b in drawn if b.x0 < page.x0 - PX_TOLERANCE or b.y0 < page.y0 - PX_TOLERANCE
+               or b.x1 > page.x1 + PX_TOLERANCE or b.y1 > page.y1 + PX_TOLERANCE]
+    overlaps = []
+    for (t1, b1), (t2, b2) in itertools.combinations(drawn, 2):
+        width = min(b1.x1, b2.x1) - max(b1.x0, b2.x0)
+        height = min(b1.y1, b2.y1) - max(b1.y0, b2.y0)
+        if width > PX_TOLERANCE and height > PX_TOLERANCE:
+            overlaps.append((t1, t2))
+    return outside, overlaps
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_registered_chart_passes_a_look(crowded, lang):
+    """No two labels overlap and none leaves the figure, with six packages to crowd them."""
+    modules = charts.registered()
+    assert [m.NAME for m in modules] == ["fan", "targets", "components", "below_line",
+                                         "cost_effect"]
+    faults = {}
+    for module in modules:
+        fig, _ = module.draw(crowded, lang)
+        outside, overlaps = _look(fig)
+        if outside or overlaps:
+            faults[module.NAME] = {"outside": outside, "overlaps": overlaps}
+    assert not faults
+
+
+def test_the_look_catches_an_overlap_and_a_label_outside():
+    """The check itself can fail: two labels on top of each other, one beyond the edge."""
+    fig = Figure(figsize=(4, 3))
+    ax = fig.add_subplot()
+    ax.text(0.5, 0.5, "中卫市2022年方案"), ax.text(0.52, 0.5, "Ningxia plans")
+    fig.text(0.9, 0.5, "a label that runs off the page")
+    outside, overlaps = _look(fig)
+    assert outside == ["a label that runs off the page"]
+    assert overlaps == [("中卫市2022年方案", "Ningxia plans")]

@@ -18,6 +18,8 @@ PANEL_HEIGHT = 3.4         # inches per row of panels (one panel per package)
 PANEL_EXTRA = 1.6          # inches for title, legend and footer around the panels
 COMPONENT_COLOURS = {"wages": "#0072B2", "operating": "#E69F00", "property": "#009E73",
                      "transfers": "#CC79A7"}
+AXES_WIDTH_SHARE = 0.85    # share of the figure's width left to the axes beside the y-axis label
+TICK_GAP_COLUMNS = 2       # half-width columns kept free between neighbouring package names
 REPORT_YEAR = STUDY_YEARS[-1]  # the report shows the components of the last study year
 
 TEXT = {
@@ -148,7 +150,10 @@ def _components_by_package(medians, year, L):
     xs = np.arange(len(names))
     _stack(ax, xs, table, 0.6)
     ax.set_xticks(xs)
-    width = text_columns(fig, TICK_SIZE) // max(1, len(names))
+    # Each name gets its bar's share of the axes' width, less a gap, so that neighbours do not
+    # touch; the axes' width is estimated, since the layout is done only when drawing.
+    width = int(text_columns(fig, TICK_SIZE) * AXES_WIDTH_SHARE) // max(1, len(names)) \
+        - TICK_GAP_COLUMNS
     ax.set_xticklabels([wrap_balanced(p, width) for p in names], fontsize=TICK_SIZE)
     yuan_axis(ax, L["component_axis"])
     return fig, holder

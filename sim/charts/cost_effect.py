@@ -8,12 +8,12 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from .data import STUDY_YEARS
-from .style import (LABEL_SIZE, LEGEND_SIZE, NOTE_COLOUR, finish, labels_for, new_figure, note,
-                    package_colour, wrap, yuan_axis)
+from .style import (COST_SCALE, COST_UNIT, LABEL_SIZE, NOTE_COLOUR, finish, labels_for,
+                    new_figure, note, package_colour, package_marker, yuan_axis)
 
 NAME = "cost_effect"
 
-COST_X_MARGIN = 0.25       # room right of the costliest package for its label, share of its cost
+COST_X_MARGIN = 0.08       # room right of the costliest package for its marker, share of its cost
 COST_COLUMNS = ("scenario", "label_zh", "label_en", "extra_cost_yuan")
 GAIN_PATTERN = re.compile(r"^gain_(\d{4})_(median|p10|p90)$")
 
@@ -21,7 +21,6 @@ TEXT = {
     "zh": {
         "cost_axis": "{first}–{last}年新增财政支出（{unit}）",
         "gain_axis": "{year}年人均可支配收入比基线增加（元/人·年）",
-        "cost_unit": ("万元", 1e4),
         "cost_title": "新增财政支出与{year}年收入增量",
         "gain_range": "中位数及10%–90%区间",
         "source_cost": "来源：sim模型模拟；收入增量为与基线相比的{year}年人均可支配收入，误差线为10%–90%区间。",
@@ -30,7 +29,6 @@ TEXT = {
     "en": {
         "cost_axis": "Extra fiscal cost {first}–{last} ({unit})",
         "gain_axis": "Income gain over baseline in {year} (yuan per person per year)",
-        "cost_unit": ("million yuan", 1e6),
         "cost_title": "Extra fiscal cost and income gain in {year}",
         "gain_range": "Median and 10–90% range",
         "source_cost": "Source: sim model ensembles; gain = {year} per-capita disposable income "
@@ -64,7 +62,7 @@ def cost_effect_chart(comparison, lang="zh"):
     figure : matplotlib.figure.Figure
     data : pandas.DataFrame
         The rows drawn, with ``label`` in ``lang`` and the cost in the axis unit
-        (``extra_cost_axis_unit``).
+        (``extra_cost_million_yuan``).
 
     Raises
     ------
@@ -73,11 +71,11 @@ def cost_effect_chart(comparison, lang="zh"):
     """
     L, notes = labels_for(lang, TEXT), []
     year, gain = _gain_columns(comparison)
-    unit, scale = L["cost_unit"]
     fig, axes, holder = new_figure()
     ax = axes[0, 0]
-    data = comparison.assign(label=comparison[f"label_{lang}"],
-                             extra_cost_axis_unit=comparison["extra_cost_yuan"] / scale)
+    data = comparison.reset_index(drop=True).assign(
+        label=comparison[f"label_{lang}"].to_numpy(),
+        extra_cost_million_yuan=comparison["extra_cost_yuan"].to_numpy() / COST_SCALE)
     needed = ["extra_cost_yuan", gain["median"], gain["p10"], gain["p90"]]
     bad = data[needed].isna().any(axis=1)
     for row in data[bad].itertuples():
@@ -85,13 +83,13 @@ def cost_effect_chart(comparison, lang="zh"):
         note(notes, L["missing_values"].format(pkg=row.label, what=what))
     if data.empty:
         note(notes, L["no_packages"])
-    _draw_cost_points(ax, data[~bad], gain)
+    legend = _draw_cost_points(ax, data, ~bad, gain)
     ax.axhline(0, color="#888888", linewidth=0.8)
-    ax.set_xlabel(L["cost_axis"].format(unit=unit, first=STUDY_YEARS[0], last=STUDY_YEARS[-1]),
+    ax.set_xlabel(L["cost_axis"].format(unit=COST_UNIT[lang], first=STUDY_YEARS[0], last=STUDY_YEARS[-1]),
                   fontsize=LABEL_SIZE)
     yuan_axis(ax, L["gain_axis"].format(year=year))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    legend = [(Line2D([], [], color=NOTE_COLOUR, marker="o"), L["gain_range"])]
+    legend.append((Line2D([], [], color=NOTE_COLOUR, marker="o"), L["gain_range"]))
     finish(fig, holder, L["cost_title"].format(year=year), [L["source_cost"].format(year=year)],
             notes, L, legend)
     return fig, data
@@ -113,15 +111,25 @@ def _gain_columns(comparison):
     return next(iter(complete.items()))
 
 
-def _draw_cost_points(ax, data, gain):
+def _draw_cost_points(ax, data, good, gain):
+    """Each package's median gain with its 10-90% range; named in the legend, not beside the
+    point, since packages of nearly equal cost and gain would print their names over each other.
+
+    A package keeps its colour and marker (its position in ``data``) whether or not drawn.
+    """
+    legend = []
     for i, row in enumerate(data.itertuples(index=False)):
+        if not good.iloc[i]:
+            continue
         r = row._asdict()
-        x, y = r["extra_cost_axis_unit"], r[gain["median"]]
-        ax.errorbar([x], [y], yerr=[[y - r[gain["p10"]]], [r[gain["p90"]] - y]], fmt="o",
-                    color=package_colour(i), markersize=6, capsize=3, elinewidth=1.2)
-        ax.annotate(wrap(r["label"], 28), (x, y), xytext=(7, 4), textcoords="offset points",
-                    fontsize=LEGEND_SIZE, color=package_colour(i))
-    if len(data):
-        costs = data["extra_cost_axis_unit"]
+        x, y = r["extra_cost_million_yuan"], r[gain["median"]]
+        ax.errorbar([x], [y], yerr=[[y - r[gain["p10"]]], [r[gain["p90"]] - y]],
+                    fmt=package_marker(i), color=package_colour(i), markersize=6, capsize=3,
+                    elinewidth=1.2)
+        legend.append((Line2D([], [], color=package_colour(i), marker=package_marker(i),
+                              linestyle="none", markersize=6), r["label"]))
+    costs = data.loc[good.to_numpy(), "extra_cost_million_yuan"]
+    if len(costs):
         pad = 1 + COST_X_MARGIN
         ax.set_xlim(min(0, costs.min() * pad), max(0, costs.max()) * pad)
+    return legend

@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 
 from ..forecast import ALPHA as COMPARATOR_ALPHA
 from ..parameters import ParameterTree
 from .bands import band_legend, draw_bands, quantile_table
 from .data import ALL_MIGRANTS, STUDY_YEARS, TOTAL, select, tidy_frame
-from .style import (display_name, finish, labels_for, n_text, new_figure, note, package_colour,
-                    year_axis, yuan_axis)
+from .style import (FIG_HEIGHT, LABEL_SIZE, LATIN_ADVANCE, YLABEL_FILL, display_name, finish,
+                    labels_for, n_text, new_figure, note, package_colour, text_columns,
+                    wrap_balanced, year_axis, yuan_axis)
 
 NAME = "fan"  # file stem of the saved chart: fan_zh.png, fan_en.png ...
 
@@ -23,6 +27,10 @@ COMPARATOR_STYLES = {"zhongwei_rural": dict(color="#444444", linestyle="--", mar
                      "ningxia_urban": dict(color="#777777", linestyle="--", marker="v")}
 DEFAULT_COMPARATOR_STYLE = dict(color="#555555", linestyle="--", marker="o")
 TARGET_COLOUR = "#B00020"
+REFERENCE_COLOUR = "#7F7F7F"  # the reference (baseline) in grey behind each package's panel
+PANEL_COLUMNS = 2          # panels per row when there are several packages
+PANEL_HEIGHT = 2.7         # inches per row of panels
+PANEL_EXTRA = 2.9          # inches for title, legend and footer around the panels
 T1_PARAMETER = "targets.t1_growth"
 T1_BASE_YEAR = STUDY_YEARS[0]      # T1 (sim.targets.t1): growth from the first study year ...
 T1_YEAR = T1_BASE_YEAR + 1         # ... to the next
@@ -30,6 +38,8 @@ T1_YEAR = T1_BASE_YEAR + 1         # ... to the next
 TEXT = {
     "zh": {
         "income_axis": "人均可支配收入（元/人·年）",
+        "reference_median": "{pkg}（中位数，灰色）",
+        "panel_median": "各分图所示方案（中位数）",
         "fan_title": "移民人均可支配收入，{first}–{last}年",
         "comparator_forecast": "{name}：预测均值及{level}区间",
         "comparator_observed": "{name}：统计数",
@@ -45,6 +55,8 @@ TEXT = {
     },
     "en": {
         "income_axis": "Per-capita disposable income (yuan per person per year)",
+        "reference_median": "{pkg} (median, grey)",
+        "panel_median": "The panel's package (median)",
         "fan_title": "Per-capita disposable income of migrants, {first}–{last}",
         "comparator_forecast": "{name}: forecast mean and {level} interval",
         "comparator_observed": "{name}: statistics",
@@ -66,6 +78,15 @@ TEXT = {
 }
 
 
+@dataclass(frozen=True)
+class Fan:
+    """One package's quantiles per year, its position among the packages and its name."""
+
+    index: int
+    name: str
+    q: pd.DataFrame
+
+
 def draw(inputs, lang):
     """The chart of a comparison (``sim.charts.ChartInputs``) in ``lang``."""
     return fan_chart(inputs.runs, inputs.forecasts, lang)
@@ -73,7 +94,11 @@ def draw(inputs, lang):
 
 def fan_chart(runs, comparators=None, lang="zh", comparator_keys=COMPARATOR_KEYS,
               target_growth=None):
-    """Fan chart of migrants' per-capita disposable income, per package.
+    """Fan chart of migrants' per-capita disposable income: one panel per package.
+
+    With one package, one panel. With several, the first is the reference (the baseline) and
+    each other package gets its own panel with the reference's fan in grey behind it, so that
+    no two packages' bands lie over each other.
 
     Parameters
     ----------
@@ -100,38 +125,88 @@ def fan_chart(runs, comparators=None, lang="zh", comparator_keys=COMPARATOR_KEYS
         ``target`` point; yuan per person per year.
     """
     L, notes = labels_for(lang, TEXT), []
-    fig, axes, holder = new_figure()
-    ax = axes[0, 0]
-    legend, frames, counts, first = [], [], [], None
+    frames, counts, fans = [], [], []
     for i, (key, df) in enumerate(runs.items()):
         pkg = display_name(key, lang)
         sel = select(df, notes, pkg, L, L["components"][TOTAL], group=ALL_MIGRANTS[0],
-                      subgroup=ALL_MIGRANTS[1], component=TOTAL)
+                     subgroup=ALL_MIGRANTS[1], component=TOTAL)
         if sel is None:
             continue
         q = quantile_table(sel, "yuan_per_person", STUDY_YEARS, pkg, notes, L)
-        line = draw_bands(ax, q, package_colour(i))
-        legend.append((line, L["median"].format(pkg=pkg)))
+        fans.append(Fan(i, pkg, q))
         frames.append(q.reset_index().assign(series=str(key), label=pkg, kind="simulated"))
         counts.append(sel["replication"].nunique())
-        if i == 0:
-            first = q
     if not runs:
         note(notes, L["no_packages"])
+    reference = fans[0] if fans and fans[0].index == 0 else None
+    shown = [f for f in fans if f is not reference] if len(runs) > 1 else fans
     growth = _t1_growth(target_growth)
-    legend += band_legend(L)
-    legend += _draw_target(ax, first, growth, notes, L, frames)
-    if comparators is not None:
-        legend += _draw_comparators(ax, comparators, comparator_keys, notes, L, frames)
-    year_axis(ax, STUDY_YEARS, L)
-    yuan_axis(ax, L["income_axis"])
+    fig, holder, legend = _panels(shown, reference, comparators, comparator_keys, growth, notes,
+                                  L, frames)
     sources = [L["source_sim"].format(n=n_text(counts)),
                L["source_comparators"] if comparators is not None else "",
                L["source_target"].format(param=T1_PARAMETER, growth=growth, base=T1_BASE_YEAR)
-               if first is not None else ""]
+               if reference is not None else ""]
     title = L["fan_title"].format(first=STUDY_YEARS[0], last=STUDY_YEARS[-1])
     finish(fig, holder, title, sources, notes, L, legend)
     return fig, tidy_frame(frames)
+
+
+def _panels(shown, reference, comparators, keys, growth, notes, L, frames):
+    """One panel per package shown, each over the reference; returns figure, holder, legend.
+
+    The target and the comparators are drawn in every panel, but their data rows and notes
+    are kept once (from the first panel).
+    """
+    n = max(1, len(shown))
+    ncols = 1 if n == 1 else PANEL_COLUMNS
+    nrows = math.ceil(n / ncols)
+    height = FIG_HEIGHT if n == 1 else PANEL_HEIGHT * nrows + PANEL_EXTRA
+    fig, axes, holder = new_figure(nrows, ncols, height=height, sharey=True)
+    legend = []
+    for slot, ax in enumerate(axes.flat):
+        if slot >= n:
+            ax.set_visible(False)
+            continue
+        first = slot == 0
+        kept_notes, kept_frames = (notes, frames) if first else ([], [])
+        handles = []
+        if reference is not None and (not shown or shown[slot] is not reference):
+            handles.append((draw_bands(ax, reference.q, REFERENCE_COLOUR),
+                            L["reference_median"].format(pkg=reference.name)))
+        if shown:
+            fan = shown[slot]
+            line = draw_bands(ax, fan.q, package_colour(fan.index))
+            handles.append((line, L["median"].format(pkg=fan.name) if n == 1 and not handles
+                            else L["panel_median"]))
+            if ncols > 1:
+                ax.set_title(wrap_balanced(fan.name, text_columns(fig, LABEL_SIZE) // ncols),
+                             fontsize=LABEL_SIZE)
+        handles += band_legend(L)
+        handles += _draw_target(ax, reference.q if reference else None, growth, kept_notes, L,
+                                kept_frames)
+        if comparators is not None:
+            handles += _draw_comparators(ax, comparators, keys, kept_notes, L, kept_frames)
+        _panel_axes(ax, fig, slot, n, ncols, L)
+        if first:
+            legend = handles
+    return fig, holder, legend
+
+
+def _panel_axes(ax, fig, slot, n, ncols, L):
+    """Years below each panel; the axis titles once: 'year' on the bottom panels, income left."""
+    year_axis(ax, STUDY_YEARS, L)
+    if slot + ncols < n:  # another panel below this one
+        ax.set_xlabel("")
+    if ncols == 1:
+        yuan_axis(ax, L["income_axis"])
+        return
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    if slot % ncols:
+        ax.tick_params(labelleft=False)
+    if slot == 0:
+        columns = int(fig.get_figheight() * 72 * YLABEL_FILL / (LABEL_SIZE * LATIN_ADVANCE))
+        fig.supylabel(wrap_balanced(L["income_axis"], columns), fontsize=LABEL_SIZE)
 
 
 def _t1_growth(target_growth=None):

@@ -103,6 +103,11 @@ WARNING_COLOUR = "#B00020"
 GRID_COLOUR = "#DDDDDD"
 PACKAGE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
                    "#000000", "#F0E442")  # Okabe-Ito: distinguishable with colour-blindness
+PACKAGE_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")  # a second cue besides colour
+# Money in one unit everywhere (charts, report tables): million yuan, 百万元. The packages'
+# extra costs are tens to hundreds of millions, so the numbers stay short in both languages.
+COST_SCALE = 1e6           # yuan per cost unit
+COST_UNIT = {"zh": "百万元", "en": "million yuan"}
 
 
 # --------------------------------------------------------------------------- labels and notes
@@ -256,7 +261,13 @@ def finish(fig, holder, title, sources, notes, L, legend=None, ncol=2):
 
 
 def package_colour(i):
+    """The colour of the ``i``-th package (the same package has the same colour in every chart)."""
     return PACKAGE_COLOURS[i % len(PACKAGE_COLOURS)]
+
+
+def package_marker(i):
+    """The marker of the ``i``-th package."""
+    return PACKAGE_MARKERS[i % len(PACKAGE_MARKERS)]
 
 
 def n_text(counts):
