@@ -55,15 +55,17 @@ def _first_row(table, target):
 
 
 def _recorded(tables, target, columns):
-    """The distinct values of the first of ``columns`` a table has, for ``target``; None if none."""
+    """The value of the first of ``columns`` in the row each table uses for ``target`` (its
+    first), distinct values joined; None when no table records it."""
     values = []
     for table in tables:
-        column = next((c for c in columns if table is not None and c in table.columns), None)
-        if column is None:
-            continue
-        for v in table.loc[table["target"] == target, column]:
-            if pd.notna(v) and str(v).strip() and str(v) not in values:
-                values.append(str(v).removesuffix(".0"))
+        row = _first_row(table, target)
+        column = next((c for c in columns if row is not None and c in row.index), None)
+        v = None if column is None else row[column]
+        if v is not None and pd.notna(v) and str(v).strip():
+            text = str(v).removesuffix(".0")  # a year read as float: 2021.0 -> 2021
+            if text not in values:
+                values.append(text)
     return ", ".join(values) or None
 
 
@@ -135,21 +137,32 @@ def design_sentence(directory, lang):
     return T["design"].format(name=row[pick["name"]], cost=f"{row[pick['cost']] / COST_SCALE:,.1f}")
 
 
+def _info(answer, lang):
+    """The information set and comparator reading behind a target, or 'not recorded'."""
+    missing = NOT_RECORDED[lang]
+    return TEXT[lang]["info"].format(as_of=answer.as_of or missing,
+                                     reading=answer.reading or missing)
+
+
 def opening_html(ensembles, comparison, directory, replications):
     """The opening: in Chinese then English, a lead, one line per target and the design result."""
     found = answers(ensembles, comparison)
     parts = []
     for lang in ("zh", "en"):
-        T, missing = TEXT[lang], NOT_RECORDED[lang]
+        T = TEXT[lang]
+        shared = len({(a.as_of, a.reading) for a in found}) == 1  # one information set for all
         items = []
         for a in found:
             base = percent(*a.baseline)
             key = "none" if a.best is None else "zero" if a.best[1] == 0 else "item"
             best = (getattr(a.best[0], lang), percent(a.best[1], a.best[2])) if a.best else ("", "")
-            line = T[key].format(t=a.target, label=a.label[lang], base=base, pkg=best[0],
-                                 best=best[1])
-            info = T["info"].format(as_of=a.as_of or missing, reading=a.reading or missing)
-            items.append(f"<li>{html.escape(line)} <span class=\"info\">{html.escape(info)}</span></li>")
+            line = html.escape(T[key].format(t=a.target, label=a.label[lang], base=base,
+                                             pkg=best[0], best=best[1]))
+            if not shared:
+                line += f' <span class="info">{html.escape(_info(a, lang))}</span>'
+            items.append(f"<li>{line}</li>")
+        if shared and found:
+            items.append(f'<li class="info">{html.escape(_info(found[0], lang))}</li>')
         design = design_sentence(directory, lang)
         parts.append(f'<div lang="{"zh-CN" if lang == "zh" else "en"}">'
                      f"<p><strong>{html.escape(T['lead'].format(r=replications))}</strong></p>"

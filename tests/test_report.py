@@ -14,7 +14,8 @@ import pytest
 from sim.compare import compare
 from sim.parameters import ParameterTree
 from sim import report as report_module
-from sim.answer import design_sentence
+from sim.answer import answers, design_sentence, opening_html
+from sim.charts import Ensemble, Label
 from sim.report import build_report
 from sim.scenario import load_scenario
 
@@ -107,7 +108,8 @@ def test_the_opening_numbers_are_the_results(report):
             assert f"best package {label}, {_pct(b['probability'], b['mc_error'])}." in opening
         # the key table shows the same probabilities, from comparison.csv
         assert f"<td>{comparison.loc[best, f'{row.target}_probability']:.1%}</td>" in page
-    assert opening.count("not recorded") == 14  # as-of and reading: this targets table has neither
+    # as-of and reading: this targets table has neither, so one line says so for all targets
+    assert opening.count("not recorded") == 2 and opening.count("未记录") == 2
     assert "sim design" not in opening          # no design/frontier.csv in this comparison
 
 
@@ -159,3 +161,20 @@ def test_key_table_and_charts_are_readable_at_desktop_and_phone_width(report, wi
         assert state["overflow"] == "auto"
     assert state["t7visible"] and t7_in_view
     assert widths and min(widths) >= min(report_module.CHART_MIN_PX, width)
+
+
+def test_information_set_and_reading_are_those_of_the_row_used():
+    """When targets.csv records the forecast's as-of year and the comparator reading, the
+    opening names those of the row its probability comes from (the first per target)."""
+    table = pd.DataFrame({"target": ["T2", "T2"], "label_zh": ["增速"] * 2, "label_en": ["growth"] * 2,
+                          "probability": [0.1, 0.3], "mc_error": [0.05, 0.06], "as_of": [2021.0, 2021.0],
+                          "reading": ["forecast", "plan expectation"]})
+    base = Ensemble(Label("基线", "Baseline"), None, None, None, table, {"scenario": {"name": "baseline"}})
+    pkg = Ensemble(Label("包", "Package"), None, None, None, table.assign(probability=[0.4, 0.2]),
+                   {"scenario": {"name": "pkg"}})
+    comparison = pd.DataFrame({"scenario": ["baseline", "pkg"], "extra_cost_yuan": [0.0, 1e6]})
+    [a] = answers([base, pkg], comparison)
+    assert (a.as_of, a.reading) == ("2021", "forecast")
+    assert a.baseline == (0.1, 0.05) and a.best == (pkg.label, 0.4, 0.05)
+    assert "forecast as of): 2021; comparator reading: forecast." in _visible_text(
+        opening_html([base, pkg], comparison, Path("/nonexistent"), 2))
