@@ -10,9 +10,9 @@ from scipy import stats
 
 from .errors import InputError
 from .forecast import ALPHA, ALPHA_WIDE, fit_all, load_series, output
-from .forecast.chart import evaluate_chart
+from .charts.realized import evaluate_chart
 from .forecast.series import _tidy, read_table
-from .plots import save
+from .charts.style import save
 from .runner import CSV_ENCODING, free_name
 
 REALIZED_COLUMNS = ("area", "group", "year", "value_yuan", "source")

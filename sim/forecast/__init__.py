@@ -10,7 +10,8 @@ Rooms: ``series`` (loading, validation, joins), ``models`` (growth models, CRPS)
 (pooled rolling-origin backtest, calibration, choice), ``results`` (one series' forecast),
 ``link`` (Zhongwei follows Ningxia), ``joint`` (correlated draws), ``fit`` (all of it on one
 information set), ``readings`` (the plan's own expectation), ``summary`` and ``output`` (printed
-and written results), ``chart`` (fan charts with realized points) and ``section`` (report).
+and written results) and ``section`` (report); the fan chart with realized points is
+``sim.charts.realized``.
 
 Examples
 --------

@@ -50,7 +50,8 @@ def _table(df, columns):
     head = "".join(f"<th>{html.escape(zh)}<br>{html.escape(en)}</th>" for zh, en in columns.values())
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in columns) + "</tr>"
                    for _, r in df.iterrows())
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    # a wide table scrolls in its own box (the report's .wide class) instead of widening the page
+    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _backtest(bt, chosen):

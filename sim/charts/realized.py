@@ -6,8 +6,9 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..plots import (BAND_ALPHA, FIG_HEIGHT, LEGEND_SIZE, WARNING_COLOUR, _colour, _figure, _finish,
-                     _labels, _year_axis, _yuan_axis)
+from .bands import BAND_ALPHA
+from .style import (FIG_HEIGHT, LEGEND_SIZE, WARNING_COLOUR, finish, labels_for, new_figure, package_colour,
+                    year_axis, yuan_axis)
 
 COLUMNS = 2              # panels per row
 PANEL_HEIGHT = 2.4       # inches per row of panels, so that each stays readable
@@ -44,10 +45,10 @@ def evaluate_chart(forecasts, evaluated, history, lang="zh", realized_file="REAL
     data : pandas.DataFrame
         ``series, year, kind, value, lo80, hi80, lo95, hi95`` behind the chart.
     """
-    L, T = _labels(lang), TEXT[lang]
+    L, T = labels_for(lang), TEXT[lang]
     keys = list(dict.fromkeys(evaluated["series"]))
     rows = max(1, int(np.ceil(len(keys) / COLUMNS)))
-    fig, axes, holder = _figure(rows, COLUMNS, height=max(FIG_HEIGHT, PANEL_HEIGHT * rows + 1.6))
+    fig, axes, holder = new_figure(rows, COLUMNS, height=max(FIG_HEIGHT, PANEL_HEIGHT * rows + 1.6))
     as_of = forecasts["as_of"].dropna()
     as_of = int(as_of.iloc[0]) if len(as_of) else ""
     frames = []
@@ -56,13 +57,13 @@ def evaluate_chart(forecasts, evaluated, history, lang="zh", realized_file="REAL
             ax.set_axis_off()
             continue
         frames.append(_panel(ax, keys[i], forecasts, evaluated, history, L, T))
-    legend = [(Patch(color=_colour(0), alpha=BAND_ALPHA["inner"] + BAND_ALPHA["outer"]), T["band80"]),
-              (Patch(color=_colour(0), alpha=BAND_ALPHA["outer"]), T["band95"]),
-              (Line2D([], [], color=_colour(0), linewidth=1.5), T["mean"]),
+    legend = [(Patch(color=package_colour(0), alpha=BAND_ALPHA["inner"] + BAND_ALPHA["outer"]), T["band80"]),
+              (Patch(color=package_colour(0), alpha=BAND_ALPHA["outer"]), T["band95"]),
+              (Line2D([], [], color=package_colour(0), linewidth=1.5), T["mean"]),
               (Line2D([], [], color="black", marker="s", linestyle="none", markersize=4), T["observed"]),
               (Line2D([], [], color="black", marker="o", linestyle="none"), T["inside"]),
               (Line2D([], [], color=WARNING_COLOUR, marker="X", linestyle="none"), T["outside"])]
-    _finish(fig, holder, T["title"].format(as_of=as_of),
+    finish(fig, holder, T["title"].format(as_of=as_of),
             [T["source"].format(as_of=as_of, file=realized_file)], [], L, legend, ncol=3)
     return fig, pd.concat(frames, ignore_index=True)
 
@@ -71,7 +72,7 @@ def _panel(ax, key, forecasts, evaluated, history, L, T):
     f = forecasts[forecasts["series"] == key].sort_values("year")
     h = history[history["series"] == key].sort_values("year")
     e = evaluated[evaluated["series"] == key]
-    colour = _colour(0)
+    colour = package_colour(0)
     ax.fill_between(f["year"], f["lo95"], f["hi95"], color=colour, alpha=BAND_ALPHA["outer"], linewidth=0)
     ax.fill_between(f["year"], f["lo80"], f["hi80"], color=colour, alpha=BAND_ALPHA["inner"], linewidth=0)
     ax.plot(f["year"], f["mean"], color=colour, linewidth=1.5)
@@ -81,9 +82,9 @@ def _panel(ax, key, forecasts, evaluated, history, L, T):
     ax.plot(inside["year"], inside["realized"], "o", color="black")
     ax.plot(outside["year"], outside["realized"], "X", color=WARNING_COLOUR, markersize=7)
     years = sorted(set(f["year"]) | set(h["year"]) | set(e["year"]))
-    _year_axis(ax, years, L)
+    year_axis(ax, years, L)
     ax.tick_params(axis="x", labelrotation=90)
-    _yuan_axis(ax, "")
+    yuan_axis(ax, "")
     name = T["migrant"] if key.endswith("_migrant") else L["comparators"].get(key, key)
     ax.set_title(name, fontsize=LEGEND_SIZE + 1)
     return pd.concat([
