@@ -58,17 +58,21 @@ class ReferenceAccounts:
 
     def record_month(self, date, households, spending):
         """Add the month's persons and income by group, persons by job, and spending by lever."""
-        sums = {g: [0.0] * (1 + len(COMPONENTS)) for g in all_groups()}
+        # Households sharing all their categories are summed first, then added to each group.
+        by_categories = {}
         held = dict.fromkeys((*self.jobs, LABOUR), 0)
         for hh in households:
-            for g in self.groups_of[hh]:
-                row = sums[g]
-                row[0] += hh.size
-                for k, c in enumerate(COMPONENTS, start=1):
-                    row[k] += hh.income[c]
+            row = by_categories.setdefault(self.groups_of[hh], [0.0] * (1 + len(COMPONENTS)))
+            row[0] += hh.size
+            for k, c in enumerate(COMPONENTS, start=1):
+                row[k] += hh.income[c]
             for m in hh.members:
                 held[self.jobs[m.job]] += 1
                 held[LABOUR] += m.ability > 0
+        sums = {g: [0.0] * (1 + len(COMPONENTS)) for g in all_groups()}
+        for categories, row in by_categories.items():
+            for g in categories:
+                sums[g] = [a + b for a, b in zip(sums[g], row)]
         self.months.append((date, sums))
         self.jobs_held.append((date, held))
         self.spending.append((date, dict(spending)))
