@@ -41,8 +41,9 @@ had some |t| > 4.5 among the 25 income comparisons). Bonferroni at 0.001 overall
 state), so the family rate is below 0.001. Power: removing the dibao top-up from the
 reference fails (a) (transfers 2021-2024, t = 7.3-9.1) and (d) (below-line share 2021-2022,
 t = -5.9 and -6.1); removing the hiring priority moves no share of (d) beyond |t| = 2.9, which
-is why (g) exists (measured figures for (g) and the jobs-held break: see the ODD-independent
-report of ``test_a_broken_rule_fails_the_agreement_checks`` run with ``-s``).
+is why (g) exists: it fails (g) in every year (t = 18-32). Hiring that ignores the jobs held
+fails 30 of the 35 comparisons of (c) (|t| up to 323). (Figures of 2026-12-03; rerun
+``test_a_broken_rule_fails_the_agreement_checks`` with ``-s`` to see them.)
 
 Runs go through a ``ProcessPoolExecutor(max_workers=2)``; the worker is a module-level function
 (``import mesa`` sets the start method to spawn). Wall time on 2 free cores: about 1 minute for the
