@@ -1,10 +1,15 @@
 """The fast engine (``sim.model``) and the per-household reference (``sim.reference``) agree in
-distribution.
+distribution, and the reference is an independent implementation.
+
+The reference imports nothing from ``sim.agents``, ``sim.accounts``, ``sim.model`` or
+``sim.submodels`` (checked on its parsed imports and on ``sys.modules`` in a fresh interpreter):
+its hiring, accounts and calendar are its own, written from docs/ODD.md.
 
 For each of 20 seeds s: ``SeedSequence(s).spawn(3)`` gives one population stream and two
 independent dynamics streams; the engine and the reference each run the baseline on a copy of
 the same 2,000-household population. Same population, independent dynamics: under agreement the
-paired run-level differences have mean zero.
+paired run-level differences have mean zero. Each implementation's tables come from its own
+accounts.
 
 Checks (each at an overall false-alarm rate of 0.001):
 
@@ -17,7 +22,14 @@ Checks (each at an overall false-alarm rate of 0.001):
 (c) employment by job kind (yearly mean of monthly persons, 2021-2025): as (a), 35 comparisons;
 (d) the yearly household indicators (monitoring line, monitored, dibao, stable work): as (a);
 (e) the same income and indicator checks on ``ningxia_2025``, the package with every lever
-    switched on (12 seeds x 1,000 households), so the package rules agree too.
+    switched on (12 seeds x 1,000 households), so the package rules agree too;
+(f) yearly per-capita disposable income of every other group (county, cohort, alleviated,
+    monitored, migrant kind, key village; 85 comparisons) and spending by lever (40): as (a);
+(g) persons in finite jobs whose household is monitored (yearly mean of months): as (a); the
+    shares of (d) barely move when the hiring priority is dropped, this count does;
+(h) the checks can fail: with one rule of the reference broken (``BREAKS``: no dibao top-up; no
+    hiring priority; hiring that ignores the jobs already held) the named checks on the same
+    seeds must fail. Only the broken side is re-run.
 
 Why Bonferroni t-tests and not "|mean diff| > 4 SE": the seeds are fixed, so each outcome is a
 deterministic property of the code, but every refactor of either engine redraws the streams and
@@ -26,33 +38,46 @@ and heavy tails: a 4-SE rule has a per-comparison false-alarm rate of 8e-4 and, 
 comparisons, a family rate of 2-3% (engine against engine, 60 null trials of 20 seeds: 2 of 60
 had some |t| > 4.5 among the 25 income comparisons). Bonferroni at 0.001 overall puts the bar at
 |t| > 5.3-5.5; the comparisons are positively correlated (disposable is a sum; years share
-state), so the family rate is below 0.001. Power stays ample: removing the dibao top-up from
-the reference fails (a), (b) and (d) (transfers t = 5.5-8.1); doubling its cattle margin fails
-(a) and (b) (2021 operating income t = -27).
+state), so the family rate is below 0.001. Power: removing the dibao top-up from the
+reference fails (a) (transfers 2021-2024, t = 7.3-9.1) and (d) (below-line share 2021-2022,
+t = -5.9 and -6.1); removing the hiring priority moves no share of (d) beyond |t| = 2.9, which
+is why (g) exists: it fails (g) in every year (t = 18-32). Hiring that ignores the jobs held
+fails 30 of the 35 comparisons of (c) (|t| up to 323). (Figures of 2026-12-03; rerun
+``test_a_broken_rule_fails_the_agreement_checks`` with ``-s`` to see them.)
 
 Runs go through a ``ProcessPoolExecutor(max_workers=2)``; the worker is a module-level function
-(``import mesa`` sets the start method to spawn). Wall time on 2 cores: about 1 minute.
+(``import mesa`` sets the start method to spawn). Wall time on 2 free cores: about 1 minute for the
+agreement runs, as much again for each broken rule (the reference is the slow side).
 """
 from __future__ import annotations
 
+import ast
+import contextlib
 import datetime as dt
+import subprocess
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.accounts import COMPONENTS
+from sim import accounts as engine_accounts
 from sim.model import MigrantIncomeModel
 from sim.population import build_population
 from sim.reference import ReferenceModel
+from sim.reference import accounts as reference_accounts
+from sim.reference import members as reference_members
+from sim.reference import providers as reference_providers
 from sim.scenario import load_scenario
 from sim.submodels.labour import JOBS
 
-SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "baseline.yaml"
 PACKAGE = SCENARIO.with_name("ningxia_2025.yaml")
 PACKAGE_SEEDS, PACKAGE_HOUSEHOLDS = range(100, 112), 1000
 SEEDS = range(20)
@@ -64,53 +89,112 @@ PERMUTATIONS = 4999
 INDICATORS = ("below_monitoring_line_share", "monitored_share", "dibao_share",
               "labour_households_with_stable_job_share",
               "labour_households_with_stable_job_or_industry_share")
-
+FORBIDDEN = ("sim.agents", "sim.accounts", "sim.model", "sim.submodels")
+# Rules broken on one side to show that the agreement checks can fail: name -> (side, what to
+# patch, its broken stand-in, the summaries whose checks must then fail).
+BREAKS = {
+    "reference_without_dibao_topup": (
+        "reference", {"sim.reference.income.dibao_topup": lambda hh, T: 0.0}, ("income", "indicators")),
+    "reference_without_hiring_priority": (
+        "reference", {f"sim.reference.providers.{cls}.has_priority": lambda self, household, member: False
+                      for cls in ("JobProvider", "PublicPostProgramme")}, ("priority",)),
+    "reference_hiring_ignores_jobs_held": (
+        "reference", {"sim.reference.providers.JobProvider.hire":
+                      lambda self, willing, held: _REFERENCE_HIRE(self, willing, 0)}, ("employment",)),
+}
+_REFERENCE_HIRE = reference_providers.JobProvider.hire
 
 
 # -- runs (module level so spawned workers can import them) -------------------------------------
-def _run(model, sizes):
-    """Step ``model`` to its end; returns its tables and the 2022 per-capita household incomes."""
-    incomes = None
+def _run(model, sizes, finite_jobs_of_monitored):
+    """Step ``model`` to its end; returns its tables, the 2022 per-capita household incomes and,
+    per recorded month, the persons in finite jobs whose household is monitored."""
+    incomes, priority = None, {}
     while model.running:
         model.step()
-        if model.calendar[model.steps - 1][0] == DISTRIBUTION_MONTH:
-            size = sizes(model)
+        date, recorded = model.calendar[model.steps - 1]
+        if recorded:
+            priority[date] = finite_jobs_of_monitored(model)
+        if date == DISTRIBUTION_MONTH:
+            size = np.asarray(sizes(model))
             alive = size > 0
-            incomes = model.year_income[alive] / size[alive]
-    return model.accounts.tables(), incomes
+            incomes = np.asarray(model.year_income)[alive] / size[alive]
+    return model.accounts.tables(), incomes, priority
 
 
-def _summary(tables, incomes):
+def _engine_finite_jobs_of_monitored(model):
+    p, h = model.population.persons, model.population.households
+    return int(((p.job >= JOBS.index("local")) & (h.monitoring[p.hh] > 0)).sum())
+
+
+def _reference_finite_jobs_of_monitored(model):
+    return sum(m.job in reference_members.FINITE_JOBS for hh in model.household_list if hh.monitored
+               for m in hh.members)
+
+
+def _summary(tables, incomes, priority):
     y = tables["income_yearly"]
-    y = y[(y["group"] == "all") & y["year"].isin(YEARS)]
-    income = y.set_index(["year", "component"])["yuan_per_person"]
+    y = y[y["year"].isin(YEARS)]
+    income = y[y["group"] == "all"].set_index(["year", "component"])["yuan_per_person"]
+    disposable = y[y["component"] == "disposable"]
+    groups = disposable[disposable["group"] != "all"].set_index(["year", "group", "subgroup"])["yuan_per_person"]
     e = tables["employment_monthly"].copy()
     e["year"] = e["month"].str[:4].astype(int)
     employment = e.groupby(["year", "kind"])["persons"].mean()
+    f = tables["fiscal_yearly"]
+    fiscal = f[f["year"].isin(YEARS)].set_index(["year", "lever"])["yuan"]
     h = tables["households_yearly"]
     indicators = h[h["indicator"].isin(INDICATORS)].set_index(["year", "indicator"])["value"]
-    return {"income": income, "employment": employment, "indicators": indicators, "incomes_2022": incomes}
+    months = pd.Series(priority)
+    priority = months.groupby([d.year for d in months.index]).mean()
+    return {"income": income, "groups": groups, "employment": employment, "fiscal": fiscal,
+            "indicators": indicators, "priority": priority, "incomes_2022": incomes}
 
 
-def run_pair(seed, scenario_file=SCENARIO, households=HOUSEHOLDS):
-    """Engine and reference on one population, with independent dynamics streams."""
+def _break(name):
+    """A context that breaks the rule ``name`` of ``BREAKS`` (or nothing, for ``None``)."""
+    stack = contextlib.ExitStack()
+    for target, stand_in in (BREAKS[name][1] if name else {}).items():
+        stack.enter_context(mock.patch(target, new=stand_in))
+    return stack
+
+
+def run_pair(seed, scenario_file=SCENARIO, households=HOUSEHOLDS, sides=("engine", "reference"),
+             broken=None):
+    """Engine and reference on one population, with independent dynamics streams.
+
+    ``sides`` chooses which to run; ``broken`` names a rule of ``BREAKS`` broken for the run.
+    """
     scenario = load_scenario(scenario_file)
     population, engine_stream, reference_stream = np.random.SeedSequence(seed).spawn(3)
     pop = build_population(scenario.parameters.at(scenario.start), households,
                            np.random.default_rng(population))
-    engine = MigrantIncomeModel(scenario, population=pop.copy(), rng=np.random.default_rng(engine_stream))
-    engine_out = _summary(*_run(engine, lambda m: m.population.households.size))
-    start = time.perf_counter()
-    reference = ReferenceModel(scenario, population=pop.copy(), rng=np.random.default_rng(reference_stream))
-    reference_out = _summary(*_run(reference, lambda m: m.household_view().size))
-    seconds = time.perf_counter() - start
-    return {"engine": engine_out, "reference": reference_out,
-            "household_months_per_second": households * len(reference.calendar) / seconds}
+    out = {}
+    with _break(broken):
+        if "engine" in sides:
+            engine = MigrantIncomeModel(scenario, population=pop.copy(), rng=np.random.default_rng(engine_stream))
+            out["engine"] = _summary(*_run(engine, lambda m: m.population.households.size,
+                                                 _engine_finite_jobs_of_monitored))
+        if "reference" in sides:
+            start = time.perf_counter()
+            reference = ReferenceModel(scenario, population=pop.copy(),
+                                       rng=np.random.default_rng(reference_stream))
+            out["reference"] = _summary(*_run(reference, lambda m: m.sizes,
+                                                    _reference_finite_jobs_of_monitored))
+            seconds = time.perf_counter() - start
+            out["household_months_per_second"] = households * len(reference.calendar) / seconds
+    return out
 
 
 def run_package_pair(seed):
     """As ``run_pair`` on the package with every lever (its new rules switched on)."""
     return run_pair(seed, PACKAGE, PACKAGE_HOUSEHOLDS)
+
+
+def run_broken_side(seed_and_break):
+    """The broken side of ``run_pair`` alone (the other side is the same as unbroken)."""
+    seed, name = seed_and_break
+    return run_pair(seed, sides=(BREAKS[name][0],), broken=name)
 
 
 @pytest.fixture(scope="module")
@@ -165,12 +249,45 @@ def permutation_ks(engine, reference, permutations=PERMUTATIONS, seed=0):
 
 
 # -- checks -------------------------------------------------------------------------------------
+def test_reference_imports_nothing_of_the_engine():
+    """``sim.reference`` is an independent oracle: none of its modules imports the engine's agents,
+    accounts, model or submodels, directly (parsed imports) or indirectly (a fresh interpreter)."""
+    package = ROOT / "sim" / "reference"
+    modules = sorted(package.glob("*.py"))
+    assert {m.stem for m in modules} >= {"members", "household", "model", "providers", "accounts", "calendar"}
+    for path in modules:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [_absolute(node, path)] + [f"{_absolute(node, path)}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            bad = [n for n in names if any(n == f or n.startswith(f + ".") for f in FORBIDDEN)]
+            assert not bad, f"{path.name} imports {bad}"
+    code = ("import sys, sim.reference, sim.reference.model; "
+            f"print([m for m in sys.modules if m.startswith({FORBIDDEN!r})])")
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                            check=True, env={"PYTHONPATH": str(ROOT), "PATH": ""}).stdout.strip()
+    assert loaded == "[]", f"importing sim.reference loads {loaded}"
+
+
+def _absolute(node, path):
+    """The absolute module name of a ``from ... import`` in ``sim/reference/<path>``."""
+    if not node.level:
+        return node.module
+    base = ["sim", "reference"][:len(["sim", "reference"]) - node.level + 1]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
 def test_scalar_rules_match_engine_formulas():
     """The reference's scalar formulas give the engine's vectorised values (fast, exact check)."""
+    from sim import population
+    from sim.reference import income, model
     from sim.submodels import demography, shocks, transfers
-    from sim import reference as ref
     P = load_scenario(SCENARIO).parameters.at(dt.date(2021, 1, 1))
-    Q = ref._attributes(P)
+    Q = model._attributes(P)
+    ref = reference_members
     ages = np.repeat(np.arange(0, 90), 8)
     flags = [np.resize(np.array(bits, bool), len(ages)) for bits in
              ([0, 1], [0, 0, 1, 1], [0, 0, 0, 0, 1, 1, 1, 1])]
@@ -182,7 +299,8 @@ def test_scalar_rules_match_engine_formulas():
     assert np.allclose(demography.mortality(ages, P), [ref.death_probability(a, Q) for a in ages])
     residual = np.linspace(0, 300_000, 601)
     assert np.allclose(transfers.critical_illness_cumulative(residual, P),
-                       [ref.critical_illness_cumulative(x, Q.transfers.health_insurance) for x in residual])
+                       [income.critical_illness_cumulative(x, Q.transfers.health_insurance) for x in residual])
+    assert ref.JOBS == JOBS
 
 
 @pytest.mark.slow
@@ -193,6 +311,16 @@ def test_yearly_income_by_component(runs):
     rate = np.mean([r["household_months_per_second"] for r in runs])
     print(f"reference speed: {rate:,.0f} household-months per second at {HOUSEHOLDS:,} households")
     assert failed.empty, f"engine and reference disagree on income:\n{failed}"
+
+
+@pytest.mark.slow
+def test_disposable_income_by_group(runs):
+    """Every group of the accounts (county, cohort, alleviated, monitored, migrant kind, key
+    village): the two implementations sort households into groups independently."""
+    failed, report, critical = bonferroni_failures(paired_differences(runs, "groups"))
+    print(f"\ndisposable income by group, engine - reference, |t| bar {critical:.2f}: "
+          f"largest |t| {report['t'].abs().max():.2f}")
+    assert failed.empty, f"engine and reference disagree on group incomes:\n{failed}"
 
 
 @pytest.mark.slow
@@ -222,6 +350,25 @@ def test_employment_by_kind(runs):
 
 
 @pytest.mark.slow
+def test_fiscal_spending_by_lever(runs):
+    failed, report, critical = bonferroni_failures(paired_differences(runs, "fiscal"))
+    print(f"\nspending (yuan/year), engine - reference, |t| bar {critical:.2f}:\n"
+          + report.round(1).to_string())
+    assert failed.empty, f"engine and reference disagree on spending:\n{failed}"
+
+
+@pytest.mark.slow
+def test_finite_jobs_of_monitored_households(runs):
+    """Hiring priority: persons in near-home, workshop, park and post jobs whose household is
+    monitored (yearly mean of months). The shares of ``test_household_indicators`` barely move
+    when the priority is dropped; this count does."""
+    failed, report, critical = bonferroni_failures(paired_differences(runs, "priority"))
+    print(f"\nfinite jobs of monitored households (persons), engine - reference, |t| bar {critical:.2f}:\n"
+          + report.round(3).to_string())
+    assert failed.empty, f"engine and reference disagree on finite jobs of monitored households:\n{failed}"
+
+
+@pytest.mark.slow
 def test_household_indicators(runs):
     failed, report, critical = bonferroni_failures(paired_differences(runs, "indicators"))
     print(f"\nhousehold indicators (shares), engine - reference, |t| bar {critical:.2f}:\n"
@@ -231,10 +378,34 @@ def test_household_indicators(runs):
 
 @pytest.mark.slow
 def test_same_tables(runs):
-    """The reference feeds ``sim.accounts`` as the engine does: the same comparisons exist."""
-    for key in ("income", "employment", "indicators"):
-        assert list(runs[0]["engine"][key].index) == list(runs[0]["reference"][key].index)
-    assert set(runs[0]["engine"]["income"].index.get_level_values("component")) == {*COMPONENTS, "disposable"}
+    """The reference's own accounts give the engine's rows: the same comparisons exist."""
+    for key in ("income", "groups", "employment", "fiscal", "indicators", "priority"):
+        engine, reference = runs[0]["engine"][key].index, runs[0]["reference"][key].index
+        assert engine.is_unique and reference.is_unique and sorted(engine) == sorted(reference), key
+    components = {*engine_accounts.COMPONENTS, "disposable"}
+    assert set(runs[0]["engine"]["income"].index.get_level_values("component")) == components
+    assert set(reference_accounts.COMPONENTS) == set(engine_accounts.COMPONENTS)
+    assert set(reference_accounts.LEVERS) == set(engine_accounts.LEVERS)
+    assert reference_accounts.all_groups() == engine_accounts.GROUP_ROWS
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", BREAKS)
+def test_a_broken_rule_fails_the_agreement_checks(runs, name):
+    """Break one rule in one implementation: the same checks, on the same 20 seeds, must fail.
+
+    Only the broken side is re-run; the other side's runs are those of ``runs`` (same streams).
+    """
+    side, _, must_fail = BREAKS[name]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        broken = list(pool.map(run_broken_side, [(s, name) for s in SEEDS]))
+    mixed = [{**r, side: b[side]} for r, b in zip(runs, broken)]
+    for key in must_fail:
+        failed, report, critical = bonferroni_failures(paired_differences(mixed, key))
+        worst = report.loc[report["t"].abs().sort_values(ascending=False).index[:5]]
+        print(f"\n{name}: {key}, |t| bar {critical:.2f}, {len(failed)} of {len(report)} fail; "
+              f"largest |t|:\n{worst.round(3).to_string()}")
+        assert not failed.empty, f"{name} was not caught by the {key} checks"
 
 
 @pytest.fixture(scope="module")
