@@ -20,11 +20,13 @@ TEXT = {
            "y": "达成概率（%）", "trials": "搜索中的方案（{n}个）", "T1": "前沿：P(T1)",
            JOINT: "前沿：P(T1且T2)", "constraint": "约束 P({k}) ≥ {p:.0%}",
            "winner": "复核后的最优方案 P(T1)（±1.96倍蒙特卡罗误差）",
+           "closest": "未满足约束；最接近的方案复核后的 P(T1)（±1.96倍蒙特卡罗误差）",
            "source": "来源：sim design，搜索 {sr} 次重复×{sh:,} 户（共同随机数），复核 {rr} 次重复×{rh:,} 户（新种子 {seed}）。"},
     "en": {"title": "Design search: extra fiscal cost against target probability",
            "x": "Extra fiscal cost 2021–2025 ({unit})", "y": "Probability of meeting the target (%)",
            "trials": "Packages tried ({n})", "T1": "Frontier: P(T1)", JOINT: "Frontier: P(T1 and T2)",
            "constraint": "Constraint P({k}) ≥ {p:.0%}", "winner": "Re-checked winner, P(T1) (±1.96 MC errors)",
+           "closest": "Constraints not met: closest package re-checked, P(T1) (±1.96 MC errors)",
            "source": "Source: sim design; search {sr} replications x {sh:,} households (common random numbers), "
                      "re-check {rr} replications x {rh:,} households (fresh seed {seed})."},
 }
@@ -63,13 +65,18 @@ def frontier_chart(result, lang="zh"):
         p = spec.constraints["T1"]
         ax.axhline(p * PERCENT, color=TARGET_COLOUR, linestyle="--", linewidth=1)
         legend.append((Line2D([], [], color=TARGET_COLOUR, linestyle="--"), T["constraint"].format(k="T1", p=p)))
-    w = result.winner
+    w, confirmed = result.winner, result.winner is not None
+    if w is None and len(result.recheck):  # nothing confirmed: show the closest candidate re-checked
+        w = result.recheck.iloc[0]
     if w is not None:
         x, y, e = w.recheck_extra_cost_yuan / scale, w.recheck_P_T1 * PERCENT, MC_Z * w.recheck_P_T1_se * PERCENT
         ax.errorbar([x], [y], yerr=[[min(e, y)], [min(e, PERCENT - y)]], fmt="none", color="black", capsize=3)
-        ax.scatter([x], [y], marker="*", s=WINNER_SIZE, color="black", zorder=3)
-        legend.append((Line2D([], [], color="black", marker="*", linestyle="", markersize=10), T["winner"]))
-        frames.append(pd.DataFrame({"frontier": ["winner (re-checked)"], "trial": [w.trial],
+        ax.scatter([x], [y], marker="*", s=WINNER_SIZE, color="black" if confirmed else "white",
+                   edgecolors="black", zorder=3)
+        key = "winner" if confirmed else "closest"
+        legend.append((Line2D([], [], color="black", marker="*", linestyle="", markersize=10,
+                              markerfacecolor="black" if confirmed else "white"), T[key]))
+        frames.append(pd.DataFrame({"frontier": [f"{key} (re-checked)"], "trial": [w.trial],
                                     "extra_cost_axis_unit": [x], "probability_pct": [y]}))
     ax.set_ylim(-2, PERCENT + 2)
     ax.set_xlabel(T["x"].format(unit=unit), fontsize=LABEL_SIZE)

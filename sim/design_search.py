@@ -80,7 +80,7 @@ class Search:
         out = [{lv.path: lv.low for lv in levers}, {lv.path: lv.high for lv in levers}]
         if all(lv.low <= start_values.get(lv.path, np.nan) <= lv.high for lv in levers):
             out.append({lv.path: start_values[lv.path] for lv in levers})
-        return out
+        return [c for i, c in enumerate(out) if c not in out[:i]]
 
     def _suggest(self, trial):
         return {lv.path: trial.suggest_int(lv.path, int(lv.low), int(lv.high)) if lv.integer

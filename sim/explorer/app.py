@@ -27,6 +27,7 @@ from . import svg
 SLIDER_STEPS = 100   # a float lever's slider moves in 1/100 of its range
 CACHE_SIZE = 64      # results kept for packages already computed (a few kB each)
 MAX_LEVERS_IN_REQUEST = 32
+ADJUSTED = "（调整）"  # label suffix of a package with moved levers
 
 
 class RequestError(ValueError):
@@ -73,6 +74,16 @@ class Explorer:
         self.progress = {"done": 0, "total": 0}
         self.cache = OrderedDict()
         self.lock = threading.Lock()
+
+    def page(self):
+        """The page's HTML, with the Chinese font it needs embedded (a subset; computed once)."""
+        if getattr(self, "_page", None) is None:
+            from importlib import resources
+            from ..report import embedded_font  # the report's subset of the charts' CJK font
+            html = resources.files(__package__).joinpath("page.html").read_text(encoding="utf-8")
+            text = html + json.dumps(self.config(), ensure_ascii=False) + json.dumps(svg.TEXT, ensure_ascii=False)
+            self._page = html.replace("/*FONT*/", embedded_font(text + ADJUSTED), 1).encode("utf-8")
+        return self._page
 
     def package_values(self, name):
         s = self.packages[name]
@@ -123,7 +134,7 @@ class Explorer:
         if not changed:
             return self.packages[name]
         return with_levers(self.packages[name], changed, name=f"{name}_explored",
-                           label={"zh": f"{self.packages[name].label.get('zh', name)}（调整）",
+                           label={"zh": f"{self.packages[name].label.get('zh', name)}{ADJUSTED}",
                                   "en": f"{self.packages[name].label.get('en', name)} (adjusted)"})
 
     def _progress(self, done, total):
@@ -170,7 +181,7 @@ class Explorer:
         folder.mkdir()
         package_file = Path(self.packages[name].chain[0])
         doc = {"name": f"{name}_explored", "extends": str(package_file),
-               "label": {"zh": f"{self.packages[name].label.get('zh', name)}（调整）",
+               "label": {"zh": f"{self.packages[name].label.get('zh', name)}{ADJUSTED}",
                          "en": f"{self.packages[name].label.get('en', name)} (adjusted)"},
                "parameters": {p: self.levers[p].override(v) for p, v in values.items()}}
         (folder / "package.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False),

@@ -19,7 +19,6 @@ import concurrent.futures as cf
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from importlib import resources
 
 from .app import RequestError
 
@@ -67,6 +66,12 @@ class ExplorerServer(ThreadingHTTPServer):
         finally:
             self.slots.release()
 
+    def handle_error(self, request, client_address):
+        """A browser that goes away mid-answer is normal; anything else is printed."""
+        import sys
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, TimeoutError)):
+            super().handle_error(request, client_address)
+
     def compute(self, fn, *args):
         """Run ``fn(*args)`` in the single computation slot; None if the slot is taken."""
         if not self.computing.acquire(blocking=False):
@@ -99,7 +104,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline' 'self'; "
-                         "style-src 'unsafe-inline'; img-src data:")
+                         "style-src 'unsafe-inline'; img-src data:; font-src data:")
         self.end_headers()
         self.wfile.write(data)
 
@@ -121,8 +126,7 @@ class Handler(BaseHTTPRequestHandler):
         if not self._allowed():
             return
         if self.path == "/":
-            page = resources.files(__package__).joinpath("page.html").read_bytes()
-            self._send(200, page, "text/html; charset=utf-8")
+            self._send(200, self.server.explorer.page(), "text/html; charset=utf-8")
         elif self.path == "/api/config":
             self._send(200, self.server.explorer.config())
         elif self.path == "/api/progress":

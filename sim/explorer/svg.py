@@ -2,7 +2,8 @@
 
 Drawn as text (no matplotlib round trip) so that a slider move redraws in milliseconds; colours
 are the project's chart colours (``sim.plots.PACKAGE_COLOURS``) and every label is in Chinese or
-English. All text put into the SVG is escaped.
+English. All text put into the SVG is escaped; the SVG takes the page's font (the embedded CJK
+subset), so it names none.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ TEXT = {
 
 def _svg(height, body, title):
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" '
-            f'font-family="sans-serif" font-size="12"><title>{escape(title)}</title>{body}</svg>')
+            f'font-size="12"><title>{escape(title)}</title>{body}</svg>')
 
 
 def _quantiles(income):
