@@ -75,15 +75,17 @@ def _state_dir(spec, out):
 class _LazyEvaluator:
     """Builds the search's evaluator (baseline run, forecasts fitted) only when a trial needs it."""
 
-    def __init__(self, spec, workers):
+    def __init__(self, spec, workers, forecasts=None):
         self.spec, self.workers, self.evaluator, self.start = spec, workers, None, None
+        self.forecasts = forecasts
 
     def __call__(self, values):
         if self.evaluator is None:
             s = self.spec.search
             self.start = load_scenario(self.spec.start)
             self.evaluator = Evaluator(load_scenario(self.spec.baseline), s["replications"], s["households"],
-                                       s["seed"], workers=self.workers)
+                                       s["seed"], workers=self.workers, forecasts=self.forecasts)
+            self.forecasts = self.evaluator.forecasts
         overrides = {lv.path: lv.override(values[lv.path]) for lv in self.spec.levers}
         return self.evaluator.evaluate(with_levers(self.start, overrides))
 
@@ -115,7 +117,7 @@ def _write_candidates(spec, chosen, folder):
     return files
 
 
-def recheck_compare(spec, files, out, workers=None, progress=True):
+def recheck_compare(spec, files, out, workers=None, progress=True, forecasts=None):
     """Re-check candidate files with ``sim compare`` at the re-check scale and seed.
 
     Returns the comparison directory and one :class:`Evaluation` per file.
@@ -128,7 +130,7 @@ def recheck_compare(spec, files, out, workers=None, progress=True):
     directory, table = compare(scenarios, r["replications"], r["seed"], out=out, households=r["households"],
                                executor=executor, workers=workers, progress=progress)
     ensembles = json.loads((directory / "run.json").read_text(encoding="utf-8"))["ensembles"]
-    forecasts, out_evals = fit_all(), []
+    forecasts, out_evals = forecasts or fit_all(), []
     for s in scenarios[2:]:
         row = table.set_index("scenario").loc[s.name]
         met = {t.key: t.met for t in Package(s, ensembles[s.name], forecasts).targets.targets}
@@ -151,7 +153,7 @@ def _recheck_table(spec, chosen, evaluations):
     return pd.DataFrame(rows)
 
 
-def run_design(spec, out="results", workers=None, progress=True, evaluate=None, recheck=None):
+def run_design(spec, out="results", workers=None, progress=True, evaluate=None, recheck=None, forecasts=None):
     """Search, re-check and write the design; see the module docstring.
 
     Parameters
@@ -162,12 +164,14 @@ def run_design(spec, out="results", workers=None, progress=True, evaluate=None, 
     workers : int, optional
         Worker processes for the search and the re-check (default: all cores in the re-check,
         this process in the search).
+    forecasts : dict, optional
+        Comparator forecasts already fitted (``sim.forecast.fit_all``), to save fitting them again.
     evaluate, recheck : callable, optional
         Replace the simulation (``evaluate(values) -> Evaluation``) and the re-check
         (``recheck(spec, files, out, workers, progress) -> (directory, [Evaluation])``), for tests.
     """
     state = _state_dir(spec, out)
-    lazy = None if evaluate is not None else _LazyEvaluator(spec, workers)
+    lazy = None if evaluate is not None else _LazyEvaluator(spec, workers, forecasts)
     try:
         trials = Search(spec, evaluate or lazy, state, start_values(spec), progress).run()
     finally:
@@ -175,7 +179,11 @@ def run_design(spec, out="results", workers=None, progress=True, evaluate=None, 
             lazy.close()
     chosen, feasible = candidates(trials, spec)
     files = _write_candidates(spec, chosen, state / "candidates")
-    directory, evaluations = (recheck or recheck_compare)(spec, files, out, workers, progress)
+    if recheck is None:
+        forecasts = lazy.forecasts if lazy is not None else forecasts
+        directory, evaluations = recheck_compare(spec, files, out, workers, progress, forecasts)
+    else:
+        directory, evaluations = recheck(spec, files, out, workers, progress)
     table = _recheck_table(spec, chosen, evaluations)
     confirmed = table[table.confirmed]
     winner = confirmed.iloc[0] if len(confirmed) else None

@@ -27,16 +27,16 @@ from tqdm import tqdm
 
 JOURNAL = "trials.journal"
 CONSTRAINTS_ATTR = "constraints"
-FLOAT_BISECTIONS = 6    # a float lever's boundary to 1/64 of its range
-MAX_INT_BISECTIONS = 12  # a whole-number lever's boundary to 1 (ranges up to 4,096 wide), else 1/4096
+FLOAT_BISECTIONS = 6    # a float lever's boundary to 1/64 of its range (at most search.bisections)
 STARTUP_SHARE = 4       # one trial in four (at least 3) is random before TPE models the rest
 
 
-def _bisections(lever):
+def _bisections(lever, cap):
+    """Halvings for ``lever``: a whole-number lever to within 1 (if ``cap`` allows), a float to 1/64."""
     width = lever.high - lever.low
     if lever.integer:
-        return min(MAX_INT_BISECTIONS, max(1, int(np.ceil(np.log2(width)))))
-    return FLOAT_BISECTIONS
+        return min(cap, max(1, int(np.ceil(np.log2(width)))))
+    return min(cap, FLOAT_BISECTIONS)
 
 
 class Search:
@@ -121,7 +121,7 @@ class Search:
     def run(self):
         """Search, then bisect; returns the trials table (:func:`trials_table`)."""
         budget = self.spec.search["trials"]
-        polish = sum(_bisections(lv) for lv in self.spec.levers)
+        polish = sum(_bisections(lv, self.spec.search["bisections"]) for lv in self.spec.levers)
         with tqdm(total=budget + polish, initial=min(len(self._done()), budget + polish), unit="trial",
                   desc=f"design {self.spec.name}", file=sys.stderr, mininterval=0.5,
                   disable=not self.progress) as bar:
@@ -142,7 +142,7 @@ class Search:
         cost = best.extra_cost_yuan
         for lv in self.spec.levers:
             lo, hi = lv.low, values[lv.path]  # hi is feasible; lo may not be
-            for _ in range(_bisections(lv)):
+            for _ in range(_bisections(lv, self.spec.search["bisections"])):
                 if lo >= hi:
                     break
                 mid = (lo + hi) // 2 if lv.integer else (lo + hi) / 2

@@ -11,7 +11,7 @@ A spec (``scenarios/design/*.yaml``)::
     constraints:                         # P(target) >= probability, each in (0, 1)
       T1: 0.8
       T2: 0.8
-    search: {trials: 40, replications: 20, households: 3000, seed: 0}
+    search: {trials: 40, replications: 20, households: 3000, seed: 0, bisections: 12}
     recheck: {replications: 200, households: 50000, seed: 1, candidates: 2}
 
 Every problem is an :class:`~sim.errors.InputError` naming the file and the key; the spec is
@@ -19,6 +19,7 @@ checked whole (ranges against each parameter's unit, type and bounds) before any
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -40,8 +41,9 @@ NAME = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
 MAX_LEVERS = 12  # TPE with more than a dozen dimensions needs far more trials than a study affords
 # Search and re-check settings: (default, smallest, largest). Defaults: a modest search (each trial
 # a 20-replication ensemble of 3,000 households) and a re-check at Zhongwei's scale.
+# bisections: at most this many halvings per lever when refining the cheapest feasible package.
 SEARCH = {"trials": (40, 1, 2000), "replications": (20, 2, 2000), "households": (3000, 100, 300_000),
-          "seed": (0, 0, 2**31 - 1)}
+          "seed": (0, 0, 2**31 - 1), "bisections": (12, 0, 30)}
 RECHECK = {"replications": (200, 2, 5000), "households": (50_000, 100, 300_000), "seed": (1, 0, 2**31 - 1),
            "candidates": (2, 1, 10)}
 
@@ -199,6 +201,23 @@ def _text(file, doc):
     if not (isinstance(label, dict) and all(isinstance(label.get(k), str) for k in ("zh", "en"))):
         raise InputError(file, "label", "give {zh: ..., en: ...}")
     return name, {"zh": label["zh"], "en": label["en"]}
+
+
+def scaled(spec, **settings):
+    """``spec`` with search or re-check settings replaced, checked against the same bounds.
+
+    Keys are ``search_<name>`` or ``recheck_<name>``, e.g. ``scaled(spec, search_trials=4)``.
+    """
+    search, recheck = dict(spec.search), dict(spec.recheck)
+    for key, value in settings.items():
+        section, _, name = key.partition("_")
+        target, allowed = {"search": (search, SEARCH), "recheck": (recheck, RECHECK)}.get(section, (None, {}))
+        if name not in allowed:
+            raise InputError(spec.file, key, "not a search_ or recheck_ setting")
+        target[name] = value
+    doc = {"search": search, "recheck": recheck}
+    return dataclasses.replace(spec, search=_settings(spec.file, doc, "search", SEARCH),
+                               recheck=_settings(spec.file, doc, "recheck", RECHECK))
 
 
 def load_spec(file, tree=None):

@@ -191,3 +191,30 @@ def test_fuzzed_files_validate_or_raise_input_error(tmp_path, tree, text):
     path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass"))
     with pytest.raises(InputError):
         load_spec(path, tree)
+
+
+def test_in_memory_evaluation_equals_sim_compare(tmp_path, tree):
+    """The search's evaluator reads a package exactly as `sim compare` does (same CRN, same costs)."""
+    from sim.compare import compare
+    from sim.design_eval import Evaluator
+    from sim.forecast import fit_all
+    baseline, employment = (load_scenario(SCENARIOS / f, tree) for f in ("baseline.yaml", "employment.yaml"))
+    forecasts = fit_all()
+    with Evaluator(baseline, 2, 200, 5, forecasts=forecasts) as ev:
+        mine = ev.evaluate(employment)
+    _, table = compare([baseline, employment], 2, 5, out=tmp_path, households=200, executor="serial",
+                       progress=False)
+    row = table.set_index("scenario").loc["employment"]
+    assert mine.extra_cost == pytest.approx(row.extra_cost_yuan, rel=1e-9)
+    for k in ("T1", "T2", "T7"):
+        assert mine.probabilities[k] == pytest.approx(row[f"{k}_probability"])
+
+
+def test_scaled_checks_its_settings(tree):
+    from sim.design_spec import scaled
+    spec = load_spec(SCENARIOS / "design" / "example.yaml", tree)
+    assert scaled(spec, search_trials=3).search["trials"] == 3
+    with pytest.raises(InputError):
+        scaled(spec, search_trials=0)
+    with pytest.raises(InputError):
+        scaled(spec, search_colour=1)
