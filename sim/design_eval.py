@@ -9,6 +9,7 @@ but nothing is written to disk: a design search or the explorer asks about many 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import copy
 import dataclasses
 import multiprocessing
 from dataclasses import dataclass, field
@@ -131,7 +132,11 @@ class Evaluator:
         self.close()
 
     def _tables(self, scenario, progress):
-        tasks = [(scenario, self.households, None, r) for r in self.reps]
+        # A fresh copy of each replication's SeedSequence per run: spawning children from it (as
+        # sim.runner.seed_streams does) advances its counter, so a reused one would give another
+        # package other random streams and break common random numbers.
+        tasks = [(scenario, self.households, None, dataclasses.replace(r, seed=copy.deepcopy(r.seed)))
+                 for r in self.reps]
         results = map(replicate, tasks) if self.pool is None else (
             f.result() for f in cf.as_completed([self.pool.submit(replicate, t) for t in tasks]))
         parts = {}

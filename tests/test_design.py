@@ -205,7 +205,8 @@ def test_in_memory_evaluation_equals_sim_compare(tmp_path, tree):
     _, table = compare([baseline, employment], 2, 5, out=tmp_path, households=200, executor="serial",
                        progress=False)
     row = table.set_index("scenario").loc["employment"]
-    assert mine.extra_cost == pytest.approx(row.extra_cost_yuan, rel=1e-9)
+    # compare reads tables and draws back from CSV (4 decimals, 6 significant digits): 1e-5 covers that
+    assert mine.extra_cost == pytest.approx(row.extra_cost_yuan, rel=1e-5)
     for k in ("T1", "T2", "T7"):
         assert mine.probabilities[k] == pytest.approx(row[f"{k}_probability"])
 
