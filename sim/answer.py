@@ -3,11 +3,12 @@
 Everything is read from a comparison's results: each package's ``targets.csv`` (probability and
 Monte Carlo standard error per target; the forecast's information set and the comparator reading
 when the table records them), ``comparison.csv`` (extra cost, to break ties and to name the cost)
-and, when ``sim design`` has run, ``design/frontier.csv`` (the cheapest package found).
+and, when ``sim design`` has run, ``design/summary.json`` (the cheapest package found, re-checked).
 """
 from __future__ import annotations
 
 import html
+import json
 import math
 from dataclasses import dataclass
 
@@ -20,11 +21,7 @@ NOT_RECORDED = {"zh": "未记录", "en": "not recorded"}
 # Columns the forecast helper's targets table may carry (first present wins); absent: not recorded.
 AS_OF_COLUMNS = ("as_of", "forecast_as_of", "as_of_year", "information_set")
 READING_COLUMNS = ("reading", "comparator_reading")
-# design/frontier.csv (sim design): cost, whether a row meets the constraints, and its name.
-FRONTIER = "design/frontier.csv"
-FRONTIER_COST = ("extra_cost_yuan", "cost_yuan", "extra_cost")
-FRONTIER_OK = ("feasible", "meets_constraints", "meets")
-FRONTIER_NAME = ("label_en", "package", "name", "scenario")
+DESIGN_SUMMARY = "design/summary.json"  # written by sim design inside its re-check comparison
 
 
 @dataclass(frozen=True)
@@ -102,39 +99,41 @@ TEXT = {
            "none": "{t}（{label}）：基线{base}；没有其他措施包。",
            "zero": "{t}（{label}）：基线{base}；没有任何措施包在任何一次重复中达成（0%）。",
            "info": "信息集（预测截至年份）：{as_of}；对比读数：{reading}。",
-           "design": "sim design 找到的满足约束的最便宜措施包：{name}，新增成本{cost}百万元。",
-           "design_none": "sim design 的前沿中没有满足约束的措施包（design/frontier.csv）。",
-           "design_unread": "design/frontier.csv 存在，但缺少所需的列（{columns}）。"},
+           "design": "sim design 找到的满足{wanted}的最便宜措施包：{levers}；新增成本{cost}百万元；"
+                     "用新种子复核：{probs}。",
+           "design_none": "sim design 在给定范围内没有找到满足{wanted}的措施包；搜索中达到的最高概率"
+                          "（新增成本，百万元）：{reached}。"},
     "en": {"lead": "The answer first: each target's probability under the baseline and the best "
                    "package (± Monte Carlo standard error, {r} replications).",
            "item": "{t} ({label}): baseline {base}; best package {pkg}, {best}.",
            "none": "{t} ({label}): baseline {base}; there is no other package.",
            "zero": "{t} ({label}): baseline {base}; no package reaches it in any replication (0%).",
            "info": "Information set (forecast as of): {as_of}; comparator reading: {reading}.",
-           "design": "Cheapest package meeting the constraints found by sim design: {name}, "
-                     "extra cost {cost} million yuan.",
-           "design_none": "No package on sim design's frontier meets the constraints "
-                          "(design/frontier.csv).",
-           "design_unread": "design/frontier.csv is present but lacks the columns needed "
-                            "({columns})."},
+           "design": "Cheapest package meeting {wanted} found by sim design: {levers}; extra "
+                     "cost {cost} million yuan; re-checked with fresh seeds: {probs}.",
+           "design_none": "sim design found no package within its ranges meeting {wanted}; best "
+                          "probabilities reached in the search (extra cost, million yuan): {reached}."},
 }
 
 
 def design_sentence(directory, lang):
-    """The cheapest package meeting the constraints in ``design/frontier.csv``; None if absent."""
-    path = directory / FRONTIER
+    """What ``sim design`` found (``design/summary.json``): the cheapest package meeting the
+    constraints, re-checked with fresh seeds, or the best probability reached; None if absent."""
+    path = directory / DESIGN_SUMMARY
     if not path.is_file():
         return None
-    T, frontier = TEXT[lang], pd.read_csv(path, encoding=CSV_ENCODING)
-    pick = {k: next((c for c in cols if c in frontier.columns), None)
-            for k, cols in (("cost", FRONTIER_COST), ("ok", FRONTIER_OK), ("name", FRONTIER_NAME))}
-    if None in pick.values():
-        return T["design_unread"].format(columns=" / ".join(FRONTIER_COST + FRONTIER_OK))
-    ok = frontier[frontier[pick["ok"]].astype(str).str.lower().isin(("true", "1", "1.0", "yes"))]
-    if ok.empty:
-        return T["design_none"]
-    row = ok.sort_values(pick["cost"]).iloc[0]
-    return T["design"].format(name=row[pick["name"]], cost=f"{row[pick['cost']] / COST_SCALE:,.1f}")
+    T, rec = TEXT[lang], json.loads(path.read_text(encoding="utf-8"))
+    wanted = ", ".join(f"P({t}) ≥ {PERCENT * p:.0f}%" for t, p in rec["constraints"].items())
+    w = rec.get("winner")
+    if w:
+        probs = ", ".join(f"P({t}) {percent(*p)}" for t, p in w["probabilities"].items())
+        levers = ", ".join(f"{k} = {v:,.6g}" for k, v in w["levers"].items())
+        return T["design"].format(wanted=wanted, levers=levers, probs=probs,
+                                  cost=f"{w['extra_cost_yuan'] / COST_SCALE:,.1f}")
+    best = rec["best_reached_in_search"]
+    reached = ", ".join(f"P({t}) {percent(b['probability'])} ({b['extra_cost_yuan'] / COST_SCALE:,.1f})"
+                        for t, b in best.items())
+    return T["design_none"].format(wanted=wanted, reached=reached)
 
 
 def _info(answer, lang):

@@ -1,4 +1,4 @@
-"""Command line: ``python -m sim validate | run | targets | forecast | evaluate | compare | report | params``."""
+"""Command line: ``python -m sim validate | run | targets | forecast | evaluate | compare | report | params | design | explore``."""
 from __future__ import annotations
 
 import argparse
@@ -160,6 +160,28 @@ def _report(args, tree):
     return 0
 
 
+def _design(args, tree):
+    from .design import run_design, summary
+    from .design_spec import load_spec
+    result = run_design(load_spec(args.spec, tree), args.out, workers=args.workers)
+    print(summary(result))
+    print(f"\nfrontier, trials and chart written to {result.directory / 'design'}")
+    return 0
+
+
+def _explore(args, tree):
+    from .explorer import run
+    return run(args.spec, args.scenario_dir, args.host, args.port, args.replications, args.households,
+               args.seed, args.workers, args.out)
+
+
+def _port(text):
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port from 0 to 65535, got {text}")
+    return value
+
+
 def _params(args, tree):
     print(tree.markdown(), end="")
     return 0
@@ -210,11 +232,29 @@ def main(argv=None):
     rp.add_argument("--out", type=Path, default=Path("results"))
     t = sub.add_parser("targets", help="probability of each target T1-T7 for an ensemble directory")
     t.add_argument("run_dir", type=Path)
+    d = sub.add_parser("design", help="the cheapest package meeting target constraints (a spec in "
+                       "scenarios/design/); an interrupted search resumes when run again")
+    d.add_argument("spec", type=Path)
+    d.add_argument("--workers", type=_positive, help="worker processes (default: this process in the search, "
+                   "every core in the re-check)")
+    d.add_argument("--out", type=Path, default=Path("results"))
+    e = sub.add_parser("explore", help="the package explorer in the browser (prints its URL; 127.0.0.1 by default)")
+    e.add_argument("--spec", type=Path, default=Path("scenarios/design/explorer.yaml"),
+                   help="a design spec whose levers and ranges are the sliders")
+    e.add_argument("--scenario-dir", type=Path, default=Path("scenarios"), help="the packages offered")
+    e.add_argument("--host", default="127.0.0.1")
+    e.add_argument("--port", type=_port, default=8765, help="0 picks a free port")
+    e.add_argument("--replications", type=_positive, default=10, help="replications per package (default 10)")
+    e.add_argument("--households", type=_positive, default=2000, help="households per run (default 2,000)")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--workers", type=_positive)
+    e.add_argument("--out", type=Path, default=Path("results"), help="where Save writes (nothing otherwise)")
     args = parser.parse_args(argv)
     try:
         tree = ParameterTree.load()
         return {"validate": _validate, "run": _run, "params": _params, "forecast": _forecast,
-                "targets": _targets, "compare": _compare, "report": _report, "evaluate": _evaluate}[args.command](args, tree)
+                "targets": _targets, "compare": _compare, "report": _report, "evaluate": _evaluate,
+                "design": _design, "explore": _explore}[args.command](args, tree)
     except (InputError, InputErrors, FileExistsError, ConnectionError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT

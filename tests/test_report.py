@@ -115,15 +115,23 @@ def test_the_opening_numbers_are_the_results(report):
                 and f"Information set (forecast as of): {row.as_of}; comparator reading: "
                     f"{row.comparator_reading}." in opening)
     assert "not recorded" not in opening and "未记录" not in opening
-    assert "sim design" not in opening          # no design/frontier.csv in this comparison
+    assert "sim design" not in opening          # no design/summary.json in this comparison
 
 
-def test_design_frontier_gives_the_cheapest_package_meeting_the_constraints(tmp_path):
-    (tmp_path / "design").mkdir()
-    pd.DataFrame({"label_en": ["A", "B", "C"], "extra_cost_yuan": [5e6, 2e6, 1e6],
-                  "feasible": [True, True, False]}).to_csv(tmp_path / "design" / "frontier.csv", index=False)
-    assert design_sentence(tmp_path, "en") == ("Cheapest package meeting the constraints found by sim "
-                                              "design: B, extra cost 2.0 million yuan.")
+def test_design_summary_gives_the_cheapest_package_or_the_best_reached(tmp_path):
+    design = tmp_path / "design"
+    design.mkdir()
+    record = {"constraints": {"T1": 0.8}, "winner": {
+        "levers": {"labour.public_posts": 1200}, "extra_cost_yuan": 2e6,
+        "probabilities": {"T1": [0.85, 0.05], "T1&T2": [0.5, 0.07]}}}
+    (design / "summary.json").write_text(json.dumps(record), encoding="utf-8")
+    assert design_sentence(tmp_path, "en") == (
+        "Cheapest package meeting P(T1) ≥ 80% found by sim design: labour.public_posts = 1,200; extra "
+        "cost 2.0 million yuan; re-checked with fresh seeds: P(T1) 85% ± 5%, P(T1&T2) 50% ± 7%.")
+    record["winner"] = None
+    record["best_reached_in_search"] = {"T1": {"probability": 0.45, "extra_cost_yuan": 7.7e8}}
+    (design / "summary.json").write_text(json.dumps(record), encoding="utf-8")
+    assert design_sentence(tmp_path, "en").endswith("(extra cost, million yuan): P(T1) 45% (770.0).")
     assert design_sentence(tmp_path / "nowhere", "en") is None
 
 
