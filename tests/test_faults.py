@@ -431,3 +431,12 @@ def test_out_given_as_a_file_is_refused(tmp_path, capsys):
     (tmp_path / "f.csv").write_text("x")
     assert main(["run", str(BASELINE), "--households", "10", "--out", str(tmp_path / "f.csv")]) == 2
     assert "a file" in capsys.readouterr().err
+
+
+def test_report_refuses_a_comparison_another_report_is_writing(tmp_path, monkeypatch, capsys):
+    import sim.report
+    folder = _comparison(tmp_path / "compare-x", {"baseline": "b"})
+    monkeypatch.setattr(sim.report, "build_report", lambda d: pytest.fail("built while locked"))
+    with storage.FolderLock(folder / ".report.lock", folder):
+        assert main(["report", str(folder)]) == 1
+    assert f"pid {os.getpid()}" in capsys.readouterr().err

@@ -133,9 +133,10 @@ def test_cli_targets_on_a_small_ensemble(tmp_path):
     assert r.returncode == 0, r.stderr
     table = pd.read_csv(d / "targets.csv", encoding="utf-8-sig")
     assert list(table.target) == [f"T{i}" for i in range(1, 8)] and "T4" in r.stdout
-    bad = subprocess.run([sys.executable, "-m", "sim", "targets", str(tmp_path)], cwd=ROOT,
+    (tmp_path / "empty").mkdir()  # (the parent holding exactly one ensemble is used: tests/test_faults.py)
+    bad = subprocess.run([sys.executable, "-m", "sim", "targets", str(tmp_path / "empty")], cwd=ROOT,
                          capture_output=True, text=True)
-    assert bad.returncode == 2 and "not a complete ensemble" in bad.stderr
+    assert bad.returncode == 2 and "this is an empty folder; expected a finished ensemble" in bad.stderr
 
 
 def test_targets_csv_is_never_silently_overwritten(tmp_path):
