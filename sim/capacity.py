@@ -80,9 +80,9 @@ def check(households, replications=None, workers=None, out="results", ensembles=
     """
     memory, limit = memory_bytes(households, replications, workers, ensembles), available_memory()
     if memory > limit:
-        per_run = households * MEMORY_PER_HOUSEHOLD_BYTES
-        key = "--households" if per_run * (workers or 1) > replications_term(replications, ensembles) \
-            else "--replications"
+        parallel = min(workers or os.cpu_count() or 1, replications or 1)
+        households_term = parallel * households * MEMORY_PER_HOUSEHOLD_BYTES
+        key = "--households" if households_term > replications_term(replications, ensembles) else "--replications"
         raise InputError(COMMAND_LINE, key, f"{households:,} households" +
                          (f", {replications:,} replications, {workers or os.cpu_count()} workers"
                           if replications else "") +
