@@ -189,6 +189,12 @@ def manifest_problems(directory, strict=True, **about):
     return problems
 
 
+def _command():
+    """This process's command line as the user typed it (``python -m sim ...``)."""
+    program = "python -m sim" if sys.argv[0].endswith("__main__.py") else sys.argv[0]
+    return " ".join([program, *sys.argv[1:]])
+
+
 class FolderLock:
     """An exclusive lock on an output folder, held by one process; its file names the holder.
 
@@ -242,7 +248,7 @@ class FolderLock:
                 raise FolderLockedError(self.what, self.path, self.holder())
             time.sleep(LOCK_POLL_SECONDS)
         self.previous = self.holder() or None  # a holder that died without releasing: taken over
-        record = {"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv),
+        record = {"pid": os.getpid(), "host": socket.gethostname(), "command": _command(),
                   "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
         os.ftruncate(self.fd, 0)
         os.pwrite(self.fd, json.dumps(record).encode("utf-8"), 0)
