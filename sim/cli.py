@@ -8,12 +8,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .errors import InputError, InputErrors
+from .errors import DiskFullError, FolderLockedError, InputError, InputErrors
 from .parameters import ParameterTree
 from .runner import run, run_record, write_run
 from .scenario import load_scenario
 
 EXIT_BAD_INPUT = 2
+EXIT_NOT_WRITTEN = 1  # the input was fine but the results could not be written (disk full, folder busy)
 
 
 def _validate(args, tree):
@@ -29,11 +30,28 @@ def _validate(args, tree):
     return EXIT_BAD_INPUT if failed else 0
 
 
-def _positive(text):
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number > 0, got {text}")
-    return value
+def _whole(minimum):
+    """An argparse type: a whole number >= ``minimum``, else an argparse error (exit 2, usage)."""
+    def whole(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, got {text!r}")
+        return value
+    return whole
+
+
+_positive, _natural = _whole(1), _whole(0)
+
+
+def _preflight(args, households, ensembles=1):
+    """Refuse, before anything is allocated, an output that is a file or sizes this machine cannot hold."""
+    from .capacity import check
+    from .folders import check_output
+    check_output(args.out)
+    check(households, getattr(args, "replications", None), args.workers, args.out, ensembles)
 
 
 @contextlib.contextmanager
@@ -62,6 +80,7 @@ def _ensemble(args, scenario, households):
 def _run(args, tree):
     scenario = load_scenario(args.scenario, tree)
     households = args.households or scenario.households
+    _preflight(args, households)
     if args.replications:
         return _ensemble(args, scenario, households)
     with tqdm(total=None, unit="month", desc=f"{scenario.name} ({households:,} households)",
@@ -83,7 +102,10 @@ def _targets(args, tree):
     import datetime as dt
     import json
     from .runner import free_name
+    from .folders import find
+    from .storage import atomic_write_text
     from .targets import evaluate
+    args.run_dir = find(args.run_dir, "ensemble")
     record = json.loads((args.run_dir / "run.json").read_text(encoding="utf-8")) \
         if (args.run_dir / "run.json").is_file() else {"scenario": {"overrides": {}}}
     overrides = {p: {dt.date.fromisoformat(d): v for d, v in vals.items()}
@@ -94,7 +116,7 @@ def _targets(args, tree):
     table = results.frame().to_csv(index=False, float_format="%.6g", lineterminator="\n")
     if target.exists() and target.read_text(encoding="utf-8-sig") != table:
         target = free_name(args.run_dir, "targets", ".csv")
-    target.write_text(table, encoding="utf-8-sig")
+    atomic_write_text(target, table, "utf-8-sig")
     print(f"\ntable written to {target}")
     return 0
 
@@ -134,6 +156,7 @@ def _run_compare(args, tree, files, stress=None):
         files.insert(0, baseline)
     stress = _stress_file(stress, files[0].parent) if stress else None
     scenarios = [load_scenario(f, tree, stress) for f in files]
+    _preflight(args, args.households or scenarios[0].households, len(scenarios))
     with _executor(args) as (executor, client):
         out, table = compare(scenarios, args.replications, args.seed, out=args.out, households=args.households,
                              executor=executor, workers=args.workers, client=client)
@@ -150,13 +173,16 @@ def _compare(args, tree):
 
 
 def _report(args, tree):
+    from .folders import find
     from .report import build_report
-    dirs = list(args.run_dirs)
+    from .storage import FolderLock
+    dirs = [find(d, "comparison") for d in args.run_dirs]
     if not dirs:
         packages = sorted(p for p in args.scenario_dir.glob("*.yaml") if p.stem != "baseline")
         dirs = [_run_compare(args, tree, packages)]
     for d in dirs:
-        print(f"report written to {build_report(d)}")
+        with FolderLock(d / ".report.lock", d):
+            print(f"report written to {build_report(d)}")
     return 0
 
 
@@ -195,9 +221,9 @@ def main(argv=None):
     r = sub.add_parser("run", help="simulate a scenario and write a run directory")
     r.add_argument("scenario", type=Path)
     r.add_argument("--households", type=_positive, help="simulated households (default: the scenario's)")
-    r.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
+    r.add_argument("--seed", type=_natural, default=0, help="root random seed (default 0)")
     r.add_argument("--out", type=Path, default=Path("results"), help="where run directories go (default results/)")
-    r.add_argument("--burn-in", type=int, default=None, help="burn-in months (default: model.burn_in_months)")
+    r.add_argument("--burn-in", type=_natural, default=None, help="burn-in months (default: model.burn_in_months)")
     r.add_argument("--replications", type=_positive, help="run an ensemble of this many replications, "
                    "drawing the uncertain parameters (an interrupted ensemble resumes when run again)")
     r.add_argument("--workers", type=_positive, help="worker processes for an ensemble (default: all cores)")
@@ -217,7 +243,7 @@ def main(argv=None):
     c.add_argument("scenarios", nargs="+", type=Path)
     c.add_argument("--replications", type=_positive, default=20)
     c.add_argument("--households", type=_positive)
-    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--seed", type=_natural, default=0)
     c.add_argument("--stress", help="a stress under which every package runs (name in scenarios/stress or a file)")
     c.add_argument("--workers", type=_positive)
     c.add_argument("--dask", metavar="ADDRESS")
@@ -227,7 +253,7 @@ def main(argv=None):
     rp.add_argument("--scenario-dir", type=Path, default=Path("scenarios"))
     rp.add_argument("--replications", type=_positive, default=40)
     rp.add_argument("--households", type=_positive)
-    rp.add_argument("--seed", type=int, default=0)
+    rp.add_argument("--seed", type=_natural, default=0)
     rp.add_argument("--workers", type=_positive)
     rp.add_argument("--out", type=Path, default=Path("results"))
     t = sub.add_parser("targets", help="probability of each target T1-T7 for an ensemble directory")
@@ -258,3 +284,6 @@ def main(argv=None):
     except (InputError, InputErrors, FileExistsError, ConnectionError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except (DiskFullError, FolderLockedError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_NOT_WRITTEN

@@ -6,14 +6,15 @@ then taken replication by replication (paired), so they show the packages' effec
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import costs, targets, uncertainties
+from . import costs, storage, targets, uncertainties
 from .ensemble import run_ensemble
 from .errors import InputError
 from .forecast import fit_all, output as forecast_output
@@ -126,22 +127,32 @@ def compare(scenarios, replications, seed, *, out="results", households=None, ex
     packages = [Package(s, d, forecasts) for s, d in zip(scenarios, dirs)]
     rows = [package_row(p, packages[0]) for p in packages]
     for p in packages:
-        if not (p.run_dir / "targets.csv").exists():
-            p.targets.frame().to_csv(p.run_dir / "targets.csv", index=False, encoding=CSV_ENCODING,
-                                     float_format="%.6g")
-    target = free_name(out, "compare-" + "-".join(s.name for s in scenarios)[:120] + f"-seed{seed}-r{replications}")
-    target.mkdir(parents=True)
-    forecast_output.write(forecasts, target)  # target/forecasts/: the comparators every package was judged on
+        with contextlib.suppress(FileExistsError):  # an earlier comparison wrote the same table
+            storage.write_csv(p.targets.frame(), p.run_dir / "targets.csv", overwrite=False, index=False,
+                              encoding=CSV_ENCODING, float_format="%.6g")
+    stem = "compare-" + "-".join(s.name for s in scenarios)[:120] + f"-seed{seed}-r{replications}"
+    tmp = storage.temp_dir(out, stem)
+    try:
+        forecast_output.write_files(forecasts, tmp / "forecasts")  # the comparators every package was judged on
+        table = _write_comparison(tmp, rows, packages, seed, replications, households, scenarios, dirs)
+        return storage.publish(tmp, out, stem, free_name), table
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _write_comparison(folder, rows, packages, seed, replications, households, scenarios, dirs):
+    """The files of a comparison directory, each written atomically; the table of rows."""
     table = pd.DataFrame(rows)
-    table.to_csv(target / "comparison.csv", index=False, encoding=CSV_ENCODING, float_format="%.6g")
-    cost_per_point(rows).to_csv(target / "comparison_targets.csv", index=False, encoding=CSV_ENCODING,
-                                float_format="%.6g")
-    pd.concat([p.costs.assign(scenario=p.scenario.name) for p in packages]).groupby(
-        ["scenario", "year", "lever"]).yuan.median().reset_index().to_csv(
-        target / "costs_by_lever.csv", index=False, encoding=CSV_ENCODING, float_format="%.2f")
-    (target / "run.json").write_text(json.dumps({
+    options = {"index": False, "encoding": CSV_ENCODING}
+    storage.write_csv(table, folder / "comparison.csv", float_format="%.6g", **options)
+    storage.write_csv(cost_per_point(rows), folder / "comparison_targets.csv", float_format="%.6g", **options)
+    by_lever = pd.concat([p.costs.assign(scenario=p.scenario.name) for p in packages]).groupby(
+        ["scenario", "year", "lever"]).yuan.median().reset_index()
+    storage.write_csv(by_lever, folder / "costs_by_lever.csv", float_format="%.2f", **options)
+    storage.write_json(folder / "run.json", {
         "seed": seed, "replications": replications, "households": households,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "ensembles": {s.name: str(d) for s, d in zip(scenarios, dirs)}}, ensure_ascii=False, indent=1),
-        encoding="utf-8")
-    return target, table
+        "ensembles": {s.name: str(d) for s, d in zip(scenarios, dirs)}})
+    storage.write_manifest(folder)
+    return table

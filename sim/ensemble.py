@@ -6,32 +6,40 @@ uncertain parameters drawn from child ``R``; neither depends on the executor, th
 workers or the order replications finish, so every executor gives the same tables.
 
 The ensemble directory is built as ``.<name>.partial`` beside its final place. Each replication's
-tables are written there as soon as it finishes, so a killed ensemble loses only the replications
-in flight, and running the same command again finishes only the missing ones. When all are done
-the tables are gathered, ``run.json`` is written and the directory is renamed into place.
+tables are written there as soon as it finishes (atomically, with a manifest of checksums and the
+ensemble's fingerprint), so a killed ensemble loses only the replications in flight, and running
+the same command again finishes only the missing ones; a damaged or foreign replication folder is
+reported by name and run again. When all are done the tables are gathered into a new folder,
+which is renamed into place. A lock file (``.<name>.lock``) keeps two commands from writing the
+same ensemble at once.
 """
 from __future__ import annotations
 
 import concurrent.futures as cf
 import dataclasses
+import hashlib
 import json
 import multiprocessing
 import os
 import shutil
-import tempfile
+import sys
+import uuid
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from . import uncertainties
+from . import capacity, storage, uncertainties
+from .errors import DiskFullError
 from .runner import CSV_ENCODING, FLOAT_FORMAT, free_name, run, run_record
 
 # What targets and charts read; the monthly tables stay out so memory stays flat.
 KEPT_TABLES = ("income_yearly", "households_yearly", "fiscal_yearly")
 LABEL_SUFFIXES = ("_zh", "_en")
 SPEC_FILE = "ensemble.json"
+PUBLISHING_FILE = "publishing.json"  # in a partial ensemble: the token of the directory being published
+DIGEST_CHARS = 16  # hex characters of SHA-256 kept as an ensemble's fingerprint (64 bits)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,35 +115,106 @@ def _spec(scenario, replications, seed, households, burn_in):
                                  ensure_ascii=False, default=str))
 
 
-def _write_tables(tables, directory):
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory.parent))
-    for name, df in tables.items():
-        df.to_csv(tmp / f"{name}.csv", index=False, encoding=CSV_ENCODING, float_format=FLOAT_FORMAT,
-                  lineterminator="\n")
-    os.rename(tmp, directory)
+def _digest(spec):
+    """A short fingerprint of an ensemble's settings; every replication folder carries it."""
+    text = json.dumps(spec, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_CHARS]
+
+
+def _write_replication(tables, partial, index, digest):
+    """Save one replication's tables with a manifest, as a folder renamed into place when complete."""
+    tmp = storage.temp_dir(partial / "replications", f"{index:05d}")
+    try:
+        for name, df in tables.items():
+            storage.write_csv(df, tmp / f"{name}.csv", index=False, encoding=CSV_ENCODING,
+                              float_format=FLOAT_FORMAT)
+        storage.write_manifest(tmp, ensemble=digest, replication=index)
+        os.rename(tmp, partial / "replications" / f"{index:05d}")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _clear_temporaries(folder):
+    """Remove what interrupted writes left in ``folder`` (names ``.*.tmp``); only the lock holder calls this."""
+    for p in folder.glob(".*.tmp"):
+        shutil.rmtree(p) if p.is_dir() else p.unlink()
 
 
 def _partial_dir(out, stem, spec):
     """The directory of an unfinished ensemble with the same spec, or a new one."""
     partial = out / f".{stem}.partial"
-    if partial.exists():
+    (partial / "replications").mkdir(parents=True, exist_ok=True)
+    _clear_temporaries(partial)
+    _clear_temporaries(partial / "replications")
+    try:
         old = json.loads((partial / SPEC_FILE).read_text(encoding="utf-8"))
-        if old != spec:
-            raise FileExistsError(f"{partial} holds an unfinished ensemble with other settings; "
-                                  "finish it with its own command, or remove it")
-    else:
-        (partial / "replications").mkdir(parents=True)
-        (partial / SPEC_FILE).write_text(json.dumps(spec, ensure_ascii=False, indent=1), encoding="utf-8")
+    except (OSError, ValueError):
+        old = None  # never written (killed at creation): each replication's manifest says whose it is
+    if old is None:
+        storage.write_json(partial / SPEC_FILE, spec)
+    elif old != spec:
+        raise FileExistsError(f"{partial} holds an unfinished ensemble with other settings; "
+                              "finish it with its own command, or remove it")
     return partial
 
 
-def _gather(partial, replications):
-    for name in KEPT_TABLES:
-        frames = (pd.read_csv(partial / "replications" / f"{r:05d}" / f"{name}.csv", encoding=CSV_ENCODING)
-                  for r in range(replications))
-        pd.concat(frames, ignore_index=True).to_csv(partial / f"{name}.csv", index=False, encoding=CSV_ENCODING,
-                                                    float_format=FLOAT_FORMAT, lineterminator="\n")
-    shutil.rmtree(partial / "replications")
+def _saved_replications(partial, replications, digest, warn):
+    """Indices of the replications saved intact; damaged or foreign ones are reported and removed."""
+    done = set()
+    for folder in sorted((partial / "replications").iterdir()):
+        index = int(folder.name) if folder.name.isdigit() else -1
+        if not 0 <= index < replications or folder.name != f"{index:05d}" or not folder.is_dir():
+            problems = [("(name)", f"not a replication of this ensemble (0 to {replications - 1})")]
+        else:
+            problems = storage.manifest_problems(folder, ensemble=digest, replication=index)
+            problems += [(f"{n}.csv", "missing") for n in KEPT_TABLES if not (folder / f"{n}.csv").is_file()]
+        if problems:
+            for file, problem in problems:
+                warn(f"{folder / file}: {problem}: not used; the replication is run again")
+            shutil.rmtree(folder) if folder.is_dir() else folder.unlink()
+        else:
+            done.add(index)
+    return done
+
+
+def _published(out, stem, partial):
+    """The directory a killed run had already published from ``partial`` (but not tidied up), or None.
+
+    Before publishing, ``_finish`` writes a fresh token both into the final directory's manifest
+    and into ``partial/PUBLISHING_FILE``; a directory carrying that token is this ensemble's.
+    """
+    try:
+        token = json.loads((partial / PUBLISHING_FILE).read_text(encoding="utf-8"))["token"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    for candidate in sorted(out.glob(f"{stem}*")):
+        if candidate.is_dir() and not storage.manifest_problems(candidate, strict=False, publishing=token):
+            return candidate
+    return None
+
+
+def _finish(partial, out, stem, digest, draws, record):
+    """Gather the replications into the final directory, publish it, then remove the partial one."""
+    replications = record["replications"]
+    target = _published(out, stem, partial)
+    if target is None:
+        final = storage.temp_dir(partial, "final")
+        for name in KEPT_TABLES:
+            frames = (pd.read_csv(partial / "replications" / f"{r:05d}" / f"{name}.csv", encoding=CSV_ENCODING)
+                      for r in range(replications))
+            storage.write_csv(pd.concat(frames, ignore_index=True), final / f"{name}.csv", index=False,
+                              encoding=CSV_ENCODING, float_format=FLOAT_FORMAT)
+        storage.write_csv(draws, final / "draws.csv", encoding=CSV_ENCODING, float_format="%.6g")
+        storage.write_json(final / "run.json", record)
+        token = uuid.uuid4().hex
+        storage.write_manifest(final, ensemble=digest, publishing=token)
+        storage.write_json(partial / PUBLISHING_FILE, {"token": token})
+        target = storage.publish(final, out, stem, free_name)
+    trash = partial.with_name(partial.name + f".done-{os.getpid()}.tmp")
+    os.rename(partial, trash)  # at once: a kill from here on leaves no partial to resume
+    shutil.rmtree(trash)
+    return target
 
 
 def run_ensemble(scenario, replications, seed, *, out="results", households=None, burn_in=None,
@@ -164,23 +243,32 @@ def run_ensemble(scenario, replications, seed, *, out="results", households=None
     out = Path(out)
     stem = f"{scenario.name}-seed{seed}-h{households}-r{replications}"
     spec = _spec(scenario, replications, seed, households, burn_in)
+    digest = _digest(spec)
     out.mkdir(parents=True, exist_ok=True)
+    with storage.FolderLock(out / f".{stem}.lock", out / f".{stem}.partial") as lock:
+        if lock.previous and progress:
+            print(f"took over the lock of a process that is gone: {lock.previous}", file=sys.stderr)
+        try:
+            return _run_locked(scenario, replications, seed, out, stem, spec, digest, households, burn_in,
+                               executor, workers, client, progress)
+        except DiskFullError as e:
+            e.total = capacity.ensemble_disk_bytes(replications)
+            raise
+
+
+def _run_locked(scenario, replications, seed, out, stem, spec, digest, households, burn_in, executor,
+                workers, client, progress):
+    for trash in out.glob(f".{stem}.partial.done-*.tmp"):
+        shutil.rmtree(trash)
     partial = _partial_dir(out, stem, spec)
     reps, draws = design(scenario, replications, seed)
-    done = {int(p.name) for p in (partial / "replications").iterdir() if not p.name.startswith(".")}
+    done = _saved_replications(partial, replications, digest, lambda m: print(m, file=sys.stderr))
     tasks = [(scenario, households, burn_in, r) for r in reps if r.index not in done]
     with tqdm(total=replications, initial=len(done), unit="replication", desc=scenario.name,
               mininterval=0.5, disable=not progress) as bar:
         for index, tables in execute(tasks, executor, workers, client):
-            _write_tables(tables, partial / "replications" / f"{index:05d}")
+            _write_replication(tables, partial, index, digest)
             bar.update(1)
-    _gather(partial, replications)
-    draws.to_csv(partial / "draws.csv", encoding=CSV_ENCODING, float_format="%.6g", lineterminator="\n")
     record = {**run_record(scenario, seed, households, burn_in), "replications": replications,
               "executor": executor, "tables": list(KEPT_TABLES)}
-    (partial / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str),
-                                      encoding="utf-8")
-    (partial / SPEC_FILE).unlink()
-    target = free_name(out, stem)
-    os.rename(partial, target)
-    return target
+    return _finish(partial, out, stem, digest, draws, record)

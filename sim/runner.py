@@ -7,18 +7,15 @@ existing directory is never overwritten (a new one gets a numbered name).
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import platform
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import mesa
 import numpy as np
 
-from . import __version__
+from . import __version__, storage
 from .model import MigrantIncomeModel
 from .population import build_population
 
@@ -107,31 +104,23 @@ def free_name(root, stem, suffix=""):
 def write_run(tables, record, out_root, stem):
     """Write the tables and ``run.json`` to a new directory below ``out_root``.
 
-    Files are written into a temporary directory beside the target, which is renamed into place
-    only when complete, so an interrupted write leaves no half-written run directory.
+    Files are written into a temporary directory beside the target, with a manifest of their
+    checksums last, and the directory is renamed into place only when complete, so an
+    interrupted write (even ``kill -9`` or a full disk) leaves no half-written run directory.
 
     Returns
     -------
     pathlib.Path
         The run directory.
     """
-    out_root = Path(out_root)
-    out_root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=out_root))
+    tmp = storage.temp_dir(out_root, stem)
     try:
         for name, df in tables.items():
-            df.to_csv(tmp / f"{name}.csv", index=False, encoding=CSV_ENCODING,
-                      float_format=FLOAT_FORMAT, lineterminator="\n")
-        with open(tmp / "run.json", "w", encoding="utf-8") as fh:
-            json.dump(record, fh, ensure_ascii=False, indent=1, default=str)
-        while True:
-            target = free_name(out_root, stem)
-            try:
-                os.rename(tmp, target)  # fails if another process took the name meanwhile
-                return target
-            except OSError:
-                if not target.exists():
-                    raise
+            storage.write_csv(df, tmp / f"{name}.csv", index=False, encoding=CSV_ENCODING,
+                              float_format=FLOAT_FORMAT)
+        storage.write_json(tmp / "run.json", record)
+        storage.write_manifest(tmp)
+        return storage.publish(tmp, out_root, stem, free_name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

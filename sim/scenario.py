@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +94,7 @@ def _suggest(key, allowed):
 
 
 def _unknown(file, where, key, allowed):
+    key = key if isinstance(key, str) and key.strip() else repr(key)  # an empty key still shows
     return InputError(file, f"{where}{key}", f"unknown key{_suggest(key, allowed)} "
                       f"(allowed: {', '.join(sorted(allowed))})" if len(allowed) < 12 else
                       f"unknown parameter{_suggest(key, allowed)}")
@@ -119,12 +121,21 @@ def _date(value, file, key):
     return d
 
 
+def _finite(value, file, key):
+    """NaN and infinities pass the parameters' range checks (every comparison is False): refuse them."""
+    for v in value.values() if isinstance(value, dict) else [value]:
+        if isinstance(v, float) and not math.isfinite(v):
+            raise InputError(file, key, f"must be a finite number, got {v!r}")
+
+
 def _read(file):
     try:
         with open(file, encoding="utf-8") as fh:
             doc = yaml.safe_load(fh)
     except FileNotFoundError:
         raise InputError(file, "extends", "file not found") from None
+    except UnicodeDecodeError as e:
+        raise InputError(file, "(encoding)", f"not UTF-8 text (byte {e.start}): save the file as UTF-8") from None
     except yaml.YAMLError as e:
         raise InputError(file, "(syntax)", f"not valid YAML: {e}") from None
     if not isinstance(doc, dict):
@@ -161,6 +172,7 @@ def _overrides(doc, file, tree, errors):
         for d, v in spec.items():
             try:
                 date = _date(d, file, f"{key}.{d}")
+                _finite(v, file, f"{key}.{d}")
                 p.check_value(v, file, f"{key}.{d}")
                 dated[date] = v
             except InputError as e:

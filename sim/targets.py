@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from . import __version__, storage
 from .ensemble import KEPT_TABLES
 from .errors import InputError
 from .forecast import fit_all, joint_log_paths, load_series
@@ -218,6 +218,10 @@ def read_ensemble(run_dir):
     if record.get("sim_version") != __version__:
         raise InputError(run_dir, "run.json: sim_version", f"made by sim {record.get('sim_version')}, this is "
                          f"sim {__version__}: run the ensemble again with this version")
+    damaged = storage.manifest_problems(run_dir, strict=False) if (run_dir / storage.MANIFEST).is_file() else []
+    if damaged:
+        raise InputError(run_dir, damaged[0][0], "; ".join(f"{f}: {p}" for f, p in damaged) +
+                         ": changed since the ensemble was written; run it again")
     tables = {}
     for name in KEPT_TABLES:
         path = run_dir / f"{name}.csv"

@@ -117,7 +117,7 @@ def test_interrupted_write_leaves_no_run_directory(tmp_path, monkeypatch, baseli
 
     def broken(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(json, "dump", broken)
+    monkeypatch.setattr(json, "dumps", broken)  # run.json is being written
     with pytest.raises(KeyboardInterrupt):
         runner.write_run(tables, {}, tmp_path, "x")
     assert list(tmp_path.iterdir()) == []

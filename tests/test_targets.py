@@ -136,9 +136,10 @@ def test_cli_targets_on_a_small_ensemble(tmp_path):
     assert list(table.comparator_reading) == ["none", "forecast", "plan", "forecast", "plan", "forecast",
                                               "none", "none", "none"]
     assert (table.as_of == 2021).all() and "data up to 2021" in r.stdout
-    bad = subprocess.run([sys.executable, "-m", "sim", "targets", str(tmp_path)], cwd=ROOT,
+    (tmp_path / "empty").mkdir()  # (the parent holding exactly one ensemble is used: tests/test_faults.py)
+    bad = subprocess.run([sys.executable, "-m", "sim", "targets", str(tmp_path / "empty")], cwd=ROOT,
                          capture_output=True, text=True)
-    assert bad.returncode == 2 and "not a complete ensemble" in bad.stderr
+    assert bad.returncode == 2 and "this is an empty folder; expected a finished ensemble" in bad.stderr
 
 
 def test_targets_csv_is_never_silently_overwritten(tmp_path):

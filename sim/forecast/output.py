@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from .. import storage
 from ..runner import CSV_ENCODING, free_name
 from .summary import backtest_lines
 
@@ -29,20 +29,22 @@ def text(fits):
 def write(fits, root, stem="forecasts"):
     """Write ``root/stem/forecasts.csv`` and ``backtest.csv``, never over an existing directory.
 
-    Both files go into a temporary directory first and are moved into place together, so an
-    interrupted write leaves nothing behind. Returns the directory written.
+    Both files are built in a temporary directory (``sim.storage``) and published together, so
+    an interrupted write leaves nothing that looks complete. Returns the directory written.
     """
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=root))
+    tmp = storage.temp_dir(root, stem)
     try:
-        forecast_table(fits).to_csv(tmp / "forecasts.csv", index=False, encoding=CSV_ENCODING,
-                                    float_format="%.2f")
-        fits.backtest.to_csv(tmp / "backtest.csv", index=False, encoding=CSV_ENCODING,
-                             float_format="%.6f")
-        target = free_name(root, stem)
-        tmp.rename(target)
-        return target
+        write_files(fits, tmp)
+        return storage.publish(tmp, Path(root), stem, free_name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def write_files(fits, folder):
+    """``forecasts.csv`` and ``backtest.csv`` in ``folder``, each written atomically."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    storage.write_csv(forecast_table(fits), Path(folder) / "forecasts.csv", index=False,
+                      encoding=CSV_ENCODING, float_format="%.2f")
+    storage.write_csv(fits.backtest, Path(folder) / "backtest.csv", index=False,
+                      encoding=CSV_ENCODING, float_format="%.6f")

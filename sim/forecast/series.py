@@ -64,7 +64,7 @@ def read_table(path):
     """Read a series-shaped CSV as text, refusing a missing or unreadable file."""
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as e:
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise InputError(path, "-", f"cannot read the file as CSV: {e}") from None
 
 
