@@ -35,6 +35,12 @@ GROUPS = {
     "key_village": ("重点移民村", "Key village", [("no", "否", "No"), ("yes", "是", "Yes")]),
 }
 GROUP_ROWS = [(d, c) for d, (_, _, cats) in GROUPS.items() for c, _, _ in cats]
+# Parts of a component that T5's broad reading of 产业收入 needs (sim.readings), recorded for all
+# migrants as yearly indicators ``<part>_per_capita`` (yuan per person per year): name -> component.
+PARTS = {"industry_wages": "wages", "dividends": "property"}
+# Jobs whose wages count as income from industries: near-home firms, workshops, industrial parks
+# (seed 004 实施方案 §二(一)2-4 and §二(二)1); work away and public posts do not.
+INDUSTRY_JOBS = tuple(JOBS.index(j) for j in ("local", "workshop", "park"))
 
 
 class Ledger:
@@ -43,9 +49,14 @@ class Ledger:
     def __init__(self, n_households):
         self.income = {c: np.zeros(n_households) for c in COMPONENTS}
         self.fiscal = dict.fromkeys(LEVERS, 0.0)
+        self.parts = {}
 
     def add(self, component, amounts):
         self.income[component] += amounts
+
+    def part(self, name, yuan):
+        """Note that ``yuan`` of what was added to ``PARTS[name]``'s component is that part."""
+        self.parts[name] = self.parts.get(name, 0.0) + float(yuan)
 
     def spend(self, lever, yuan):
         self.fiscal[lever] += float(yuan)
@@ -68,6 +79,7 @@ class Accounts:
 
     def __init__(self):
         self.monthly, self.yearly_households, self.employment, self.fiscal = [], [], [], []
+        self.parts, self.persons = [], []
         self.cell = self.members = None
 
     def start_year(self, h, villages):
@@ -94,6 +106,8 @@ class Accounts:
         jobs = np.bincount(persons.job, minlength=len(JOBS))
         self.employment.append((month, *jobs, int((persons.ability > 0).sum())))
         self.fiscal.append((month, *ledger.fiscal.values()))
+        self.parts.extend((month.year, name, yuan) for name, yuan in ledger.parts.items())
+        self.persons.append((month.year, float(h.size.sum())))
 
     def record_year(self, year, indicators):
         """Store the year's household-level indicators (a dict of name -> value)."""
@@ -120,9 +134,18 @@ class Accounts:
             id_vars="year", var_name="lever", value_name="yuan")
         fiscal["lever_zh"] = [LEVERS[k][0] for k in fiscal["lever"]]
         fiscal["lever_en"] = [LEVERS[k][1] for k in fiscal["lever"]]
-        households = pd.DataFrame(self.yearly_households, columns=["year", "indicator", "value"])
+        households = pd.concat([pd.DataFrame(self.yearly_households, columns=["year", "indicator", "value"]),
+                                self._parts_per_capita()], ignore_index=True)
         return {"income_yearly": yearly, "income_monthly": monthly, "employment_monthly": employment,
                 "fiscal_yearly": fiscal, "households_yearly": households}
+
+    def _parts_per_capita(self):
+        """Yearly ``<part>_per_capita`` rows: a year's sum over the persons' monthly mean, as incomes."""
+        g = pd.DataFrame(self.parts, columns=["year", "indicator", "yuan"]).groupby(
+            ["year", "indicator"], sort=False)["yuan"].sum().reset_index()
+        persons = pd.DataFrame(self.persons, columns=["year", "persons"]).groupby("year")["persons"].mean()
+        return pd.DataFrame({"year": g["year"], "indicator": g["indicator"] + "_per_capita",
+                             "value": g["yuan"].to_numpy() / persons.reindex(g["year"]).to_numpy()})
 
 
 def _per_capita(df, keys):

@@ -96,6 +96,13 @@ def _targets(args, tree):
         target = free_name(args.run_dir, "targets", ".csv")
     target.write_text(table, encoding="utf-8-sig")
     print(f"\ntable written to {target}")
+    from .readings import frame
+    table, out = frame(results.readings).to_csv(index=False, float_format="%.6g", lineterminator="\n"), \
+        args.run_dir / "readings.csv"
+    if out.exists() and out.read_text(encoding="utf-8-sig") != table:
+        out = free_name(args.run_dir, "readings", ".csv")
+    out.write_text(table, encoding="utf-8-sig")
+    print(f"readings written to {out}")
     return 0
 
 

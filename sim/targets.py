@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from . import __version__, readings
 from .ensemble import KEPT_TABLES
 from .errors import InputError
 from .forecast import fit_all, load_series
@@ -171,6 +171,7 @@ class TargetResults:
     targets: list
     replications: int
     scenario: str
+    readings: list = field(default_factory=list)  # sim.readings.Reading: other readings of T1, T4-T6
 
     def frame(self):
         """One row per target: probability, Monte Carlo error and the figure's distribution."""
@@ -196,6 +197,8 @@ class TargetResults:
             lines.append(f"{r.target}  {r.probability:6.1%} ± {r.mc_error:4.1%}  {r.label_zh} / {r.label_en}")
             lines.append(f"      {r.figure}: {r.figure_median:.3f} [{r.figure_p10:.3f}, {r.figure_p90:.3f}]")
             lines.append(f"      met when {r.definition} ({r.source})")
+        if self.readings:
+            lines += ["", readings.summary(self.readings)]
         return "\n".join(lines)
 
 
@@ -257,4 +260,4 @@ def evaluate_tables(record, tables, scenario_parameters, series=None, forecasts=
     R = record["replications"]
     P = scenario_parameters.at(pd.Timestamp(record["scenario"]["start"] + "-01").date())
     x = Inputs(income, households, comparator_paths(forecasts, R, record["seed"]), P)
-    return TargetResults([f(x) for f in TARGETS], R, record["scenario"]["name"])
+    return TargetResults([f(x) for f in TARGETS], R, record["scenario"]["name"], readings.evaluate(x))
