@@ -167,6 +167,12 @@ def _report(args, tree):
     return 0
 
 
+def _sensitivity(args, tree):
+    from .sensitivity import run_command
+    print(run_command(args.run_dir, tree, args.method, args.seed, args.households))
+    return 0
+
+
 def _params(args, tree):
     print(tree.markdown(), end="")
     return 0
@@ -211,11 +217,19 @@ def main(argv=None):
     rp.add_argument("--out", type=Path, default=Path("results"))
     t = sub.add_parser("targets", help="probability of each target T1-T7 for an ensemble directory")
     t.add_argument("run_dir", type=Path)
+    se = sub.add_parser("sensitivity", help="global sensitivity of T1-T3's figures to the uncertain parameters")
+    se.add_argument("run_dir", type=Path, help="a finished ensemble directory")
+    se.add_argument("--method", default="given", choices=["given", "morris", "sobol"],
+                    help="given: delta, PAWN and RBD-FAST on the ensemble's own draws (default); morris or "
+                    "sobol run their own small designs")
+    se.add_argument("--seed", type=int, default=0)
+    se.add_argument("--households", type=_positive, help="households per run of a morris or sobol design")
     args = parser.parse_args(argv)
     try:
         tree = ParameterTree.load()
         return {"validate": _validate, "run": _run, "params": _params, "forecast": _forecast,
-                "targets": _targets, "compare": _compare, "report": _report}[args.command](args, tree)
+                "targets": _targets, "compare": _compare, "report": _report,
+                "sensitivity": _sensitivity}[args.command](args, tree)
     except (InputError, InputErrors, FileExistsError, ConnectionError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -43,10 +43,15 @@ class Replication:
     draws: dict
 
 
-def design(scenario, replications, seed):
-    """The replications of an ensemble and the table of their parameter draws."""
+def design(scenario, replications, seed, draws=None):
+    """The replications of an ensemble and the table of their parameter draws.
+
+    ``draws`` (one row per replication, one column per parameter) replaces the Latin hypercube
+    over the priors, for example draws from a calibrated distribution (``sim.calibration``).
+    """
     children = np.random.SeedSequence(seed).spawn(replications + 1)
-    draws = uncertainties.sample(scenario.parameters, replications, children[-1])
+    if draws is None:
+        draws = uncertainties.sample(scenario.parameters, replications, children[-1])
     reps = [Replication(r, children[r], draws.loc[r].to_dict()) for r in range(replications)]
     return reps, draws
 
@@ -100,10 +105,10 @@ def execute(tasks, executor, workers=None, client=None):
     raise ValueError(f"executor must be serial, processes or dask, got {executor!r}")
 
 
-def _spec(scenario, replications, seed, households, burn_in):
+def _spec(scenario, replications, seed, households, burn_in, draws):
     record = run_record(scenario, seed, households, burn_in)
     keep = ("sim_version", "seed", "households", "burn_in_months", "scenario", "parameters")
-    return json.loads(json.dumps({**{k: record[k] for k in keep}, "replications": replications},
+    return json.loads(json.dumps({**{k: record[k] for k in keep}, "replications": replications, "draws": draws},
                                  ensure_ascii=False, default=str))
 
 
@@ -139,7 +144,7 @@ def _gather(partial, replications):
 
 
 def run_ensemble(scenario, replications, seed, *, out="results", households=None, burn_in=None,
-                 executor="processes", workers=None, client=None, progress=True):
+                 executor="processes", workers=None, client=None, progress=True, draws=None):
     """Run (or finish) an ensemble and write its directory.
 
     Parameters
@@ -154,6 +159,9 @@ def run_ensemble(scenario, replications, seed, *, out="results", households=None
         ``"dask"`` needs ``client`` (see ``dask_client``).
     workers : int, optional
         Processes for ``"processes"`` (default: all cores).
+    draws : (str, pandas.DataFrame), optional
+        A name and the parameter draws to use instead of the prior's Latin hypercube (one row per
+        replication); ``run.json`` and the directory name say which draws were used.
 
     Returns
     -------
@@ -162,11 +170,15 @@ def run_ensemble(scenario, replications, seed, *, out="results", households=None
     """
     households = households or scenario.households
     out = Path(out)
-    stem = f"{scenario.name}-seed{seed}-h{households}-r{replications}"
-    spec = _spec(scenario, replications, seed, households, burn_in)
+    label, table = draws or ("prior", None)
+    if table is not None and len(table) != replications:
+        raise ValueError(f"{len(table)} rows of {label} draws for {replications} replications")
+    stem = f"{scenario.name}-seed{seed}-h{households}-r{replications}" + ("" if table is None else f"-{label}")
+    spec = _spec(scenario, replications, seed, households, burn_in,
+                 label if table is None else {label: table.to_dict(orient="list")})
     out.mkdir(parents=True, exist_ok=True)
     partial = _partial_dir(out, stem, spec)
-    reps, draws = design(scenario, replications, seed)
+    reps, draws = design(scenario, replications, seed, table)
     done = {int(p.name) for p in (partial / "replications").iterdir() if not p.name.startswith(".")}
     tasks = [(scenario, households, burn_in, r) for r in reps if r.index not in done]
     with tqdm(total=replications, initial=len(done), unit="replication", desc=scenario.name,
@@ -177,7 +189,7 @@ def run_ensemble(scenario, replications, seed, *, out="results", households=None
     _gather(partial, replications)
     draws.to_csv(partial / "draws.csv", encoding=CSV_ENCODING, float_format="%.6g", lineterminator="\n")
     record = {**run_record(scenario, seed, households, burn_in), "replications": replications,
-              "executor": executor, "tables": list(KEPT_TABLES)}
+              "executor": executor, "tables": list(KEPT_TABLES), "draws": label}
     (partial / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str),
                                       encoding="utf-8")
     (partial / SPEC_FILE).unlink()
