@@ -173,6 +173,12 @@ def _sensitivity(args, tree):
     return 0
 
 
+def _discover(args, tree):
+    from .discovery import run_command
+    print(run_command(args.run_dir, tree, args.target))
+    return 0
+
+
 def _params(args, tree):
     print(tree.markdown(), end="")
     return 0
@@ -224,12 +230,15 @@ def main(argv=None):
                     "sobol run their own small designs")
     se.add_argument("--seed", type=int, default=0)
     se.add_argument("--households", type=_positive, help="households per run of a morris or sobol design")
+    di = sub.add_parser("discover", help="PRIM: the parameter ranges where a target is met")
+    di.add_argument("run_dir", type=Path, help="a finished ensemble directory")
+    di.add_argument("--target", required=True, help="T1 ... T7")
     args = parser.parse_args(argv)
     try:
         tree = ParameterTree.load()
         return {"validate": _validate, "run": _run, "params": _params, "forecast": _forecast,
                 "targets": _targets, "compare": _compare, "report": _report,
-                "sensitivity": _sensitivity}[args.command](args, tree)
+                "sensitivity": _sensitivity, "discover": _discover}[args.command](args, tree)
     except (InputError, InputErrors, FileExistsError, ConnectionError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from SALib.analyze import rbd_fast
+from scipy.stats import qmc
 
 from .errors import InputError
 from .runner import CSV_ENCODING, free_name
@@ -38,6 +39,8 @@ CONF_LEVEL = 0.95       # confidence level of the intervals
 Z95 = 1.959964          # normal quantile SALib's half-widths use at CONF_LEVEL
 COLUMNS = ["target", "parameter", "index", "ci_low", "ci_high", "method"]
 TOP_CHART = 10          # parameters shown per figure in the chart
+DUMMY = "(dummy)"       # a parameter nothing depends on: the noise floor of each index
+DUMMY_TAG = 0xD0        # entropy tag of the dummy's stream, apart from the ensemble's
 
 
 def read(run_dir, tree):
@@ -141,10 +144,12 @@ def delta_index(X, Y, grid_points=128):
 
 
 def _bootstrapped(estimator, X, Y, rng):
+    """Bias-corrected index and basic bootstrap interval: resampling with replacement repeats runs,
+    which inflates kernel and KS distances, so the estimate is corrected by the bootstrap bias."""
     index = estimator(X, Y)
     boots = np.array([estimator(X[rows], Y[rows]) for rows in rng.integers(0, len(Y), (BOOTSTRAP, len(Y)))])
     low, high = np.quantile(boots, [(1 - CONF_LEVEL) / 2, (1 + CONF_LEVEL) / 2], axis=0)
-    return index, np.minimum(low, index), np.maximum(high, index)
+    return 2 * index - boots.mean(axis=0), 2 * index - high, 2 * index - low
 
 
 def _salib(method, problem, X, Y, rng):
@@ -155,6 +160,19 @@ def _salib(method, problem, X, Y, rng):
         index, half = np.asarray(r["S1"]), np.asarray(r["S1_conf"])
         return index, index - half, index + half
     return _bootstrapped(delta_index if method == "delta" else pawn_index, X, Y, rng)
+
+
+def with_dummy(draws, seed):
+    """``draws`` with a ``DUMMY`` column of independent uniform draws, on which no figure depends:
+    a parameter whose index is not above the dummy's interval is not told apart from noise."""
+    u = qmc.LatinHypercube(d=1, rng=np.random.default_rng([DUMMY_TAG, seed])).random(len(draws))[:, 0]
+    return draws.assign(**{DUMMY: u})
+
+
+def noise_floor(table, target, method):
+    """The upper end of the dummy's interval for ``target`` and ``method``."""
+    row = table[(table.target == target) & (table.method == method) & (table.parameter == DUMMY)]
+    return float(row.ci_high.iloc[0]) if len(row) else float("nan")
 
 
 def given_data(draws, figures, methods=GIVEN_DATA, seed=0):
@@ -168,14 +186,15 @@ def given_data(draws, figures, methods=GIVEN_DATA, seed=0):
         Replication x figure, same rows.
     methods : sequence of {"delta", "pawn", "rbd_fast"}
     seed : int
-        Seed of the bootstrap; the table depends on it and the inputs only.
+        Seed of the bootstrap and the dummy; the table depends on it and the inputs only.
 
     Returns
     -------
     pandas.DataFrame
         ``target, parameter, index, ci_low, ci_high, method``, each figure's parameters ranked
-        by index, highest first.
+        by index, highest first, with the ``DUMMY`` row as each one's noise floor.
     """
+    draws = with_dummy(draws, seed)
     X = draws.to_numpy(float)
     problem = _problem(draws.columns, X)
     rows = []
@@ -203,9 +222,10 @@ def analyse(run_dir, tree, methods=GIVEN_DATA, seed=0):
 
 
 def ranking(table, target, method="delta", top=TOP_CHART):
-    """The ``top`` parameters for ``target`` by ``method``, highest index first."""
-    t = table[(table.target == target) & (table.method == method)]
-    return t.sort_values("index", ascending=False, kind="stable").head(top)
+    """The ``top`` parameters for ``target`` by ``method``, highest index first (no dummy)."""
+    t = table[(table.target == target) & (table.method == method) & (table.parameter != DUMMY)]
+    t = t.sort_values("index", ascending=False, kind="stable")
+    return t if top is None else t.head(top)
 
 
 def chart(table, lang="zh", method="delta"):
@@ -221,13 +241,15 @@ def chart(table, lang="zh", method="delta"):
         names = [_parameter_label(tree, p, lang) for p in top.parameter]
         ax.barh(names, top["index"], color=_colour(0),
                 xerr=[top["index"] - top["ci_low"], top["ci_high"] - top["index"]], ecolor="#555555")
+        ax.axvline(noise_floor(table, target, method), color="#aa3333", linestyle="--", linewidth=0.8)
         ax.set_title(FIGURES[target][0 if lang == "zh" else 1], fontsize=9, loc="left")
         ax.tick_params(axis="y", labelsize=6)
         data.append(top.assign(label=names))
     title = {"zh": f"哪些参数决定目标（{method}指数，95%置信区间）",
              "en": f"What decides the targets ({method} index, 95% intervals)"}[lang]
-    source = {"zh": "来源：sim sensitivity，基于集合自身的拉丁超立方抽样（SALib）",
-              "en": "Source: sim sensitivity on the ensemble's own Latin hypercube draws (SALib)"}[lang]
+    source = {"zh": "来源：sim sensitivity，基于集合自身的拉丁超立方抽样。*为假设参数；虚线为噪声下限（虚拟参数区间上端）",
+              "en": "Source: sim sensitivity on the ensemble's own Latin hypercube draws. * assumption; "
+                    "dashed: noise floor (upper end of a dummy parameter's interval)"}[lang]
     return _finish(fig, holder, title, [source], [], L), pd.concat(data, ignore_index=True) if data else table
 
 
@@ -252,13 +274,22 @@ def write(run_dir, table):
 def assumption_share(table, tree, target="T1", method="rbd_fast"):
     """Share of the figure's variance explained by parameters marked ``assumption: true``.
 
-    Uses first-order indices (RBD-FAST S1, a variance share): the sum over assumed parameters
-    divided by the sum over all, so that interactions and noise are left out of both.
+    Uses first-order indices (RBD-FAST S1, each a share of the variance) of the parameters whose
+    index is above the noise floor (``noise_floor``), so that estimation noise is not summed.
+
+    Returns
+    -------
+    dict
+        ``assumed`` (variance share of assumed parameters), ``sourced`` (of the others),
+        ``share_of_explained`` (assumed / (assumed + sourced)), ``above_noise`` (their number).
     """
-    t = table[(table.target == target) & (table.method == method)]
-    s1 = t.set_index("parameter")["index"].clip(lower=0)
-    assumed = [p for p in s1.index if p in tree.parameters and tree[p].metadata.get("assumption")]
-    return float(s1[assumed].sum() / s1.sum()) if s1.sum() > 0 else float("nan")
+    t = ranking(table, target, method, top=None)
+    t = t[t["index"] > noise_floor(table, target, method)]
+    assumed = np.array([bool(tree[p].metadata.get("assumption")) if p in tree.parameters else True
+                        for p in t.parameter], dtype=bool)
+    a, b = float(t["index"][assumed].sum()), float(t["index"][~assumed].sum())
+    return {"assumed": a, "sourced": b, "share_of_explained": a / (a + b) if a + b > 0 else float("nan"),
+            "above_noise": len(t)}
 
 
 def run_command(run_dir, tree, method="given", seed=0, households=None):
@@ -273,6 +304,6 @@ def run_command(run_dir, tree, method="given", seed=0, households=None):
     main = "delta" if method == "given" else method
     for target in FIGURES:
         top = ranking(table, target, main, top=5)
-        lines.append(f"{target}: " + "; ".join(f"{r.parameter} {r.index:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]"
+        lines.append(f"{target} (noise floor {noise_floor(table, target, main):.3f}): " + "; ".join(f"{r.parameter} {r.index:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]"
                                                 for r in top.itertuples()))
     return "\n".join(lines)

@@ -93,3 +93,12 @@ def test_pawn_agrees_with_salib():
     ours = sensitivity.pawn_index(X, y)
     theirs = pawn.analyze(problem, X, y, S=sensitivity.PAWN_SLICES, seed=1)["median"]
     np.testing.assert_allclose(ours, theirs, atol=1e-12)
+
+
+def test_dummy_sets_a_noise_floor_below_the_planted_parameter():
+    draws, figures = _toy()
+    table = sensitivity.given_data(draws, figures, methods=["delta", "rbd_fast"])
+    for m in ("delta", "rbd_fast"):
+        floor = sensitivity.noise_floor(table, "T1", m)
+        top = sensitivity.ranking(table, "T1", m)
+        assert top["index"].iloc[0] > floor and sensitivity.DUMMY not in set(top.parameter)
