@@ -7,8 +7,9 @@ it (its *coverage*, Bryant and Lempert 2010). Peeling removes, step by step, the
 down to ``MIN_MASS`` of the runs; the trajectory is the coverage-density trade-off. The box
 chosen is the first (widest) one with coverage at least ``MIN_COVERAGE`` whose density is within
 ``MIN_GAIN`` of the densest such box (later peels chase noise); pasting then widens it while
-density rises, and restrictions that do not raise density by ``MIN_GAIN`` are dropped, so that
-the box reads as a short sentence.
+density rises, and restrictions that do not raise density by ``MIN_GAIN`` or whose quasi-p-value
+(Bryant and Lempert 2010) is not below ``P_LEVEL`` are dropped, so that the box reads as a short
+sentence of what the runs support.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .errors import InputError
 from .runner import CSV_ENCODING, free_name
@@ -24,6 +26,7 @@ PEEL_ALPHA = 0.05     # share of the box's runs removed per peel (Friedman and F
 MIN_MASS = 0.05       # peeling stops when the box holds fewer than this share of all runs
 MIN_COVERAGE = 0.5    # the box reported holds at least half of the runs that meet the target
 MIN_GAIN = 0.02       # density (/1) a restriction or a further peel must add to be kept
+P_LEVEL = 0.05        # a restriction is kept only if its quasi-p-value (Bonferroni) is below this
 MIN_RUNS = 50         # fewer runs give boxes of a handful of points
 
 
@@ -108,23 +111,32 @@ def paste(X, y, low, high, alpha=PEEL_ALPHA):
         low, high = np.maximum(low, lo_all), np.minimum(high, hi_all)
 
 
-def simplify(X, y, low, high, min_gain=MIN_GAIN):
-    """Drop restrictions whose removal lowers density by no more than ``min_gain``, weakest first."""
+def quasi_p(inside, wider, y):
+    """Bryant and Lempert's quasi-p-value of a restriction: the binomial chance of the box's
+    count of runs meeting the target, or more, if the box had the density of the box without it."""
+    return float(stats.binom.sf(y[inside].sum() - 1, inside.sum(), y[wider].mean()))
+
+
+def simplify(X, y, low, high, min_gain=MIN_GAIN, p_level=P_LEVEL):
+    """Drop restrictions, weakest first, while one adds less than ``min_gain`` density or has a
+    quasi-p-value above ``p_level`` (Bonferroni over the restrictions left)."""
     V = X.to_numpy(float)
     lo_all, hi_all = V.min(axis=0), V.max(axis=0)
     low, high = low.copy(), high.copy()
     while True:
-        density = y[_inside(V, low, high)].mean()
+        inside = _inside(V, low, high)
         restricted = [j for j in range(V.shape[1]) if low[j] > lo_all[j] or high[j] < hi_all[j]]
-        losses = []
+        weakest = None
         for j in restricted:
             lo, hi = low.copy(), high.copy()
             lo[j], hi[j] = lo_all[j], hi_all[j]
-            losses.append((density - y[_inside(V, lo, hi)].mean(), j))
-        if not losses or min(losses)[0] > min_gain:
+            wider = _inside(V, lo, hi)
+            p, gain = quasi_p(inside, wider, y), y[inside].mean() - y[wider].mean()
+            if (gain < min_gain or p * len(restricted) > p_level) and (weakest is None or p > weakest[0]):
+                weakest = (p, j)
+        if weakest is None:
             return low, high
-        j = min(losses)[1]
-        low[j], high[j] = lo_all[j], hi_all[j]
+        low[weakest[1]], high[weakest[1]] = lo_all[weakest[1]], hi_all[weakest[1]]
 
 
 def prim(X, y, alpha=PEEL_ALPHA, min_mass=MIN_MASS, min_coverage=MIN_COVERAGE):
@@ -249,7 +261,7 @@ def write(run_dir, boxes, trajectory):
     target = boxes.target.iloc[0]
     for lang in ("zh", "en"):
         fig, data = chart(trajectory, lang)
-        save(fig, data, free_name(run_dir / "charts", f"discovery_{target}_{lang}"))
+        save(fig, data, free_name(run_dir / "charts", f"discovery_{target}_{lang}", ".png").with_suffix(""))
     boxes.to_csv(out, index=False, encoding=CSV_ENCODING, float_format="%.6g", lineterminator="\n")
     return out
 

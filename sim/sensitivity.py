@@ -166,7 +166,7 @@ def with_dummy(draws, seed):
     """``draws`` with a ``DUMMY`` column of independent uniform draws, on which no figure depends:
     a parameter whose index is not above the dummy's interval is not told apart from noise."""
     u = qmc.LatinHypercube(d=1, rng=np.random.default_rng([DUMMY_TAG, seed])).random(len(draws))[:, 0]
-    return draws.assign(**{DUMMY: u})
+    return draws.copy().assign(**{DUMMY: u})
 
 
 def noise_floor(table, target, method):
@@ -266,7 +266,7 @@ def write(run_dir, table):
     out = free_name(run_dir, "sensitivity", ".csv")
     for lang in ("zh", "en"):
         fig, data = chart(table, lang)
-        save(fig, data, free_name(run_dir / "charts", f"sensitivity_{lang}"))
+        save(fig, data, free_name(run_dir / "charts", f"sensitivity_{lang}", ".png").with_suffix(""))
     table.to_csv(out, index=False, encoding=CSV_ENCODING, float_format="%.6g", lineterminator="\n")
     return out
 
