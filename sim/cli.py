@@ -51,11 +51,15 @@ def _executor(args):
 
 
 def _ensemble(args, scenario, households):
+    from .calibration.abc import attach, ensemble_draws
     from .ensemble import run_ensemble
+    draws, source = ensemble_draws(args.draws, scenario, args.replications, args.seed, args.out)
     with _executor(args) as (executor, client):
         out = run_ensemble(scenario, args.replications, args.seed, out=args.out, households=households,
-                           burn_in=args.burn_in, executor=executor, workers=args.workers, client=client)
-    print(f"ensemble of {args.replications} replications written to {out}")
+                           burn_in=args.burn_in, executor=executor, workers=args.workers, client=client,
+                           draws=draws)
+    attach(source, out)
+    print(f"ensemble of {args.replications} replications ({args.draws} draws) written to {out}")
     return 0
 
 
@@ -173,6 +177,12 @@ def _sensitivity(args, tree):
     return 0
 
 
+def _calibrate(args, tree):
+    from .calibration import run_command
+    print(run_command(args.scenario, tree, args.draws, args.seed, args.households, args.out, args.workers))
+    return 0
+
+
 def _discover(args, tree):
     from .discovery import run_command
     print(run_command(args.run_dir, tree, args.target))
@@ -200,6 +210,15 @@ def main(argv=None):
     r.add_argument("--workers", type=_positive, help="worker processes for an ensemble (default: all cores)")
     r.add_argument("--dask", metavar="ADDRESS", help="run the ensemble on a Dask scheduler at ADDRESS, "
                    "or 'local' for a LocalCluster")
+    r.add_argument("--draws", default="prior", help="parameter draws of an ensemble: prior (default), "
+                   "calibrated (the newest `sim calibrate` directory under --out) or a calibration directory")
+    ca = sub.add_parser("calibrate", help="calibrate the base year to its facts (rejection ABC)")
+    ca.add_argument("scenario", type=Path, nargs="?", default=Path("scenarios/baseline.yaml"))
+    ca.add_argument("--draws", type=_positive, default=60, help="prior draws (default 60)")
+    ca.add_argument("--households", type=_positive, default=2000, help="households per draw (default 2,000)")
+    ca.add_argument("--seed", type=int, default=0)
+    ca.add_argument("--workers", type=_positive, default=1)
+    ca.add_argument("--out", type=Path, default=Path("results"))
     sub.add_parser("params", help="print every parameter with value, unit and source (Markdown)")
     f = sub.add_parser("forecast", help="comparator forecasts with their rolling-origin backtests")
     f.add_argument("--series", type=Path, help="income series CSV (default: the shipped sim/data/income_series.csv)")
@@ -238,7 +257,7 @@ def main(argv=None):
         tree = ParameterTree.load()
         return {"validate": _validate, "run": _run, "params": _params, "forecast": _forecast,
                 "targets": _targets, "compare": _compare, "report": _report,
-                "sensitivity": _sensitivity, "discover": _discover}[args.command](args, tree)
+                "sensitivity": _sensitivity, "discover": _discover, "calibrate": _calibrate}[args.command](args, tree)
     except (InputError, InputErrors, FileExistsError, ConnectionError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
