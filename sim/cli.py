@@ -173,7 +173,7 @@ def _report(args, tree):
 
 def _sensitivity(args, tree):
     from .sensitivity import run_command
-    print(run_command(args.run_dir, tree, args.method, args.seed, args.households))
+    print(run_command(args.run_dir, tree, args.method, args.seed))
     return 0
 
 
@@ -244,11 +244,9 @@ def main(argv=None):
     t.add_argument("run_dir", type=Path)
     se = sub.add_parser("sensitivity", help="global sensitivity of T1-T3's figures to the uncertain parameters")
     se.add_argument("run_dir", type=Path, help="a finished ensemble directory")
-    se.add_argument("--method", default="given", choices=["given", "morris", "sobol"],
-                    help="given: delta, PAWN and RBD-FAST on the ensemble's own draws (default); morris or "
-                    "sobol run their own small designs")
+    se.add_argument("--method", nargs="+", default=["delta", "pawn", "rbd_fast"], choices=["delta", "pawn", "rbd_fast"],
+                    help="given-data methods on the ensemble's own draws (default: all three)")
     se.add_argument("--seed", type=int, default=0)
-    se.add_argument("--households", type=_positive, help="households per run of a morris or sobol design")
     di = sub.add_parser("discover", help="PRIM: the parameter ranges where a target is met")
     di.add_argument("run_dir", type=Path, help="a finished ensemble directory")
     di.add_argument("--target", required=True, help="T1 ... T7")

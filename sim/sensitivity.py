@@ -83,7 +83,7 @@ def check_replications(replications, methods, where):
     for m in methods:
         if m not in MIN_REPLICATIONS:
             raise InputError(where, "--method", f"unknown method {m!r}; allowed: {', '.join(MIN_REPLICATIONS)}, "
-                             "morris, sobol")
+                             "(morris and sobol designs are not implemented)")
         if replications < MIN_REPLICATIONS[m]:
             raise InputError(where, "replications", f"{m} needs at least {MIN_REPLICATIONS[m]} replications, the "
                              f"ensemble has {replications}: run it again with --replications {MIN_REPLICATIONS[m]}")
@@ -292,18 +292,14 @@ def assumption_share(table, tree, target="T1", method="rbd_fast"):
             "above_noise": len(t)}
 
 
-def run_command(run_dir, tree, method="given", seed=0, households=None):
+def run_command(run_dir, tree, methods=GIVEN_DATA, seed=0):
     """``sim sensitivity``: analyse, write, and return a summary of the top parameters."""
-    if method == "given":
-        table = analyse(run_dir, tree, GIVEN_DATA, seed)
-    else:
-        from .sensitivity_designs import designed
-        table = designed(run_dir, tree, method, seed, households)
+    table = analyse(run_dir, tree, tuple(methods), seed)
     out = write(run_dir, table)
     lines = [f"{out}: {len(table)} indices ({', '.join(sorted(set(table.method)))})"]
-    main = "delta" if method == "given" else method
+    main = "delta" if "delta" in methods else methods[0]
     for target in FIGURES:
         top = ranking(table, target, main, top=5)
-        lines.append(f"{target} (noise floor {noise_floor(table, target, main):.3f}): " + "; ".join(f"{r.parameter} {r.index:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]"
-                                                for r in top.itertuples()))
+        lines.append(f"{target} ({main}, noise floor {noise_floor(table, target, main):.3f}): " + "; ".join(
+            f"{r.parameter} {r.index:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in top.itertuples()))
     return "\n".join(lines)
