@@ -35,6 +35,12 @@ GROUPS = {
     "key_village": ("重点移民村", "Key village", [("no", "否", "No"), ("yes", "是", "Yes")]),
 }
 GROUP_ROWS = [(d, c) for d, (_, _, cats) in GROUPS.items() for c, _, _ in cats]
+# Parts of a component that T5's broad reading of 产业收入 needs (sim.readings), recorded for all
+# migrants as yearly indicators ``<part>_per_capita`` (yuan per person per year): name -> component.
+PARTS = {"industry_wages": "wages", "dividends": "property"}
+# Jobs whose wages count as income from industries: near-home firms, workshops, industrial parks
+# (seed 004 实施方案 §二(一)2-4 and §二(二)1); work away and public posts do not.
+INDUSTRY_JOBS = tuple(JOBS.index(j) for j in ("local", "workshop", "park"))
 
 
 class Ledger:
@@ -43,9 +49,14 @@ class Ledger:
     def __init__(self, n_households):
         self.income = {c: np.zeros(n_households) for c in COMPONENTS}
         self.fiscal = dict.fromkeys(LEVERS, 0.0)
+        self.parts = {}
 
     def add(self, component, amounts):
         self.income[component] += amounts
+
+    def part(self, name, yuan):
+        """Note that ``yuan`` of what was added to ``PARTS[name]``'s component is that part."""
+        self.parts[name] = self.parts.get(name, 0.0) + float(yuan)
 
     def spend(self, lever, yuan):
         self.fiscal[lever] += float(yuan)
@@ -70,6 +81,7 @@ class Accounts:
         self.months, self.by_cell = [], []
         self.yearly_households, self.employment, self.fiscal = [], [], []
         self.cell = self.members = self.persons_by_cell = None
+        self.parts, self.persons = [], []
 
     def start_year(self, h, villages):
         """Fix each household's groups for the year.
@@ -99,6 +111,8 @@ class Accounts:
             labour = int((persons.ability > 0).sum())
         self.employment.append((month, *jobs, labour))
         self.fiscal.append((month, *ledger.fiscal.values()))
+        self.parts.extend((month.year, name, yuan) for name, yuan in ledger.parts.items())
+        self.persons.append((month.year, float(h.size.sum())))
 
     def monthly_groups(self):
         """Group persons and sums of each component by month: rows of (month, dimension, category, ...)."""
@@ -135,9 +149,18 @@ class Accounts:
         fiscal = _long({"year": by_year.index.to_numpy()}, "lever", list(LEVERS), "yuan",
                        [by_year[k].to_numpy() for k in LEVERS],
                        {"lever_zh": [v[0] for v in LEVERS.values()], "lever_en": [v[1] for v in LEVERS.values()]})
-        households = pd.DataFrame(self.yearly_households, columns=["year", "indicator", "value"])
+        households = pd.concat([pd.DataFrame(self.yearly_households, columns=["year", "indicator", "value"]),
+                                self._parts_per_capita()], ignore_index=True)
         return {"income_yearly": yearly, "income_monthly": monthly, "employment_monthly": employment,
                 "fiscal_yearly": fiscal, "households_yearly": households}
+
+    def _parts_per_capita(self):
+        """Yearly ``<part>_per_capita`` rows: a year's sum over the persons' monthly mean, as incomes."""
+        g = pd.DataFrame(self.parts, columns=["year", "indicator", "yuan"]).groupby(
+            ["year", "indicator"], sort=False)["yuan"].sum().reset_index()
+        persons = pd.DataFrame(self.persons, columns=["year", "persons"]).groupby("year")["persons"].mean()
+        return pd.DataFrame({"year": g["year"], "indicator": g["indicator"] + "_per_capita",
+                             "value": g["yuan"].to_numpy() / persons.reindex(g["year"]).to_numpy()})
 
 
 def _long(ids, name, variables, value_name, values, labels):

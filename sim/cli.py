@@ -69,11 +69,15 @@ def _executor(args):
 
 
 def _ensemble(args, scenario, households):
+    from .calibration.abc import attach, ensemble_draws
     from .ensemble import run_ensemble
+    draws, source = ensemble_draws(args.draws, scenario, args.replications, args.seed, args.out)
     with _executor(args) as (executor, client):
         out = run_ensemble(scenario, args.replications, args.seed, out=args.out, households=households,
-                           burn_in=args.burn_in, executor=executor, workers=args.workers, client=client)
-    print(f"ensemble of {args.replications} replications written to {out}")
+                           burn_in=args.burn_in, executor=executor, workers=args.workers, client=client,
+                           draws=draws)
+    attach(source, out)
+    print(f"ensemble of {args.replications} replications ({args.draws} draws) written to {out}")
     return 0
 
 
@@ -118,6 +122,13 @@ def _targets(args, tree):
         target = free_name(args.run_dir, "targets", ".csv")
     atomic_write_text(target, table, "utf-8-sig")
     print(f"\ntable written to {target}")
+    from .readings import frame
+    table, out = frame(results.other_readings).to_csv(index=False, float_format="%.6g", lineterminator="\n"), \
+        args.run_dir / "readings.csv"
+    if out.exists() and out.read_text(encoding="utf-8-sig") != table:
+        out = free_name(args.run_dir, "readings", ".csv")
+    out.write_text(table, encoding="utf-8-sig")
+    print(f"readings written to {out}")
     return 0
 
 
@@ -208,6 +219,24 @@ def _port(text):
     return value
 
 
+def _sensitivity(args, tree):
+    from .sensitivity import run_command
+    print(run_command(args.run_dir, tree, args.method, args.seed))
+    return 0
+
+
+def _calibrate(args, tree):
+    from .calibration import run_command
+    print(run_command(args.scenario, tree, args.draws, args.seed, args.households, args.out, args.workers))
+    return 0
+
+
+def _discover(args, tree):
+    from .discovery import run_command
+    print(run_command(args.run_dir, tree, args.target))
+    return 0
+
+
 def _params(args, tree):
     print(tree.markdown(), end="")
     return 0
@@ -229,6 +258,15 @@ def main(argv=None):
     r.add_argument("--workers", type=_positive, help="worker processes for an ensemble (default: all cores)")
     r.add_argument("--dask", metavar="ADDRESS", help="run the ensemble on a Dask scheduler at ADDRESS, "
                    "or 'local' for a LocalCluster")
+    r.add_argument("--draws", default="prior", help="parameter draws of an ensemble: prior (default), "
+                   "calibrated (the newest `sim calibrate` directory under --out) or a calibration directory")
+    ca = sub.add_parser("calibrate", help="calibrate the base year to its facts (rejection ABC)")
+    ca.add_argument("scenario", type=Path, nargs="?", default=Path("scenarios/baseline.yaml"))
+    ca.add_argument("--draws", type=_positive, default=60, help="prior draws (default 60)")
+    ca.add_argument("--households", type=_positive, default=2000, help="households per draw (default 2,000)")
+    ca.add_argument("--seed", type=int, default=0)
+    ca.add_argument("--workers", type=_positive, default=1)
+    ca.add_argument("--out", type=Path, default=Path("results"))
     sub.add_parser("params", help="print every parameter with value, unit and source (Markdown)")
     f = sub.add_parser("forecast", help="comparator forecasts with their rolling-origin backtests")
     f.add_argument("--series", type=Path, help="income series CSV (default: the shipped sim/data/income_series.csv)")
@@ -275,12 +313,21 @@ def main(argv=None):
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--workers", type=_positive)
     e.add_argument("--out", type=Path, default=Path("results"), help="where Save writes (nothing otherwise)")
+    se = sub.add_parser("sensitivity", help="global sensitivity of T1-T3's figures to the uncertain parameters")
+    se.add_argument("run_dir", type=Path, help="a finished ensemble directory")
+    se.add_argument("--method", nargs="+", default=["delta", "pawn", "rbd_fast"], choices=["delta", "pawn", "rbd_fast"],
+                    help="given-data methods on the ensemble's own draws (default: all three)")
+    se.add_argument("--seed", type=int, default=0)
+    di = sub.add_parser("discover", help="PRIM: the parameter ranges where a target is met")
+    di.add_argument("run_dir", type=Path, help="a finished ensemble directory")
+    di.add_argument("--target", required=True, help="T1 ... T7")
     args = parser.parse_args(argv)
     try:
         tree = ParameterTree.load()
         return {"validate": _validate, "run": _run, "params": _params, "forecast": _forecast,
                 "targets": _targets, "compare": _compare, "report": _report, "evaluate": _evaluate,
-                "design": _design, "explore": _explore}[args.command](args, tree)
+                "design": _design, "explore": _explore, "sensitivity": _sensitivity, "discover": _discover,
+                "calibrate": _calibrate}[args.command](args, tree)
     except (InputError, InputErrors, FileExistsError, ConnectionError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -51,10 +51,15 @@ class Replication:
     draws: dict
 
 
-def design(scenario, replications, seed):
-    """The replications of an ensemble and the table of their parameter draws."""
+def design(scenario, replications, seed, draws=None):
+    """The replications of an ensemble and the table of their parameter draws.
+
+    ``draws`` (one row per replication, one column per parameter) replaces the Latin hypercube
+    over the priors, for example draws from a calibrated distribution (``sim.calibration``).
+    """
     children = np.random.SeedSequence(seed).spawn(replications + 1)
-    draws = uncertainties.sample(scenario.parameters, replications, children[-1])
+    if draws is None:
+        draws = uncertainties.sample(scenario.parameters, replications, children[-1])
     reps = [Replication(r, children[r], draws.loc[r].to_dict()) for r in range(replications)]
     return reps, draws
 
@@ -108,10 +113,10 @@ def execute(tasks, executor, workers=None, client=None):
     raise ValueError(f"executor must be serial, processes or dask, got {executor!r}")
 
 
-def _spec(scenario, replications, seed, households, burn_in):
+def _spec(scenario, replications, seed, households, burn_in, draws):
     record = run_record(scenario, seed, households, burn_in)
     keep = ("sim_version", "seed", "households", "burn_in_months", "scenario", "parameters")
-    return json.loads(json.dumps({**{k: record[k] for k in keep}, "replications": replications},
+    return json.loads(json.dumps({**{k: record[k] for k in keep}, "replications": replications, "draws": draws},
                                  ensure_ascii=False, default=str))
 
 
@@ -218,7 +223,7 @@ def _finish(partial, out, stem, digest, draws, record):
 
 
 def run_ensemble(scenario, replications, seed, *, out="results", households=None, burn_in=None,
-                 executor="processes", workers=None, client=None, progress=True):
+                 executor="processes", workers=None, client=None, progress=True, draws=None):
     """Run (or finish) an ensemble and write its directory.
 
     Parameters
@@ -233,6 +238,9 @@ def run_ensemble(scenario, replications, seed, *, out="results", households=None
         ``"dask"`` needs ``client`` (see ``dask_client``).
     workers : int, optional
         Processes for ``"processes"`` (default: all cores).
+    draws : (str, pandas.DataFrame), optional
+        A name and the parameter draws to use instead of the prior's Latin hypercube (one row per
+        replication); ``run.json`` and the directory name say which draws were used.
 
     Returns
     -------
@@ -241,8 +249,12 @@ def run_ensemble(scenario, replications, seed, *, out="results", households=None
     """
     households = households or scenario.households
     out = Path(out)
-    stem = f"{scenario.name}-seed{seed}-h{households}-r{replications}"
-    spec = _spec(scenario, replications, seed, households, burn_in)
+    label, table = draws or ("prior", None)
+    if table is not None and len(table) != replications:
+        raise ValueError(f"{len(table)} rows of {label} draws for {replications} replications")
+    stem = f"{scenario.name}-seed{seed}-h{households}-r{replications}" + ("" if table is None else f"-{label}")
+    spec = _spec(scenario, replications, seed, households, burn_in,
+                 label if table is None else {label: table.to_dict(orient="list")})
     digest = _digest(spec)
     out.mkdir(parents=True, exist_ok=True)
     with storage.FolderLock(out / f".{stem}.lock", out / f".{stem}.partial") as lock:
@@ -250,18 +262,18 @@ def run_ensemble(scenario, replications, seed, *, out="results", households=None
             print(f"took over the lock of a process that is gone: {lock.previous}", file=sys.stderr)
         try:
             return _run_locked(scenario, replications, seed, out, stem, spec, digest, households, burn_in,
-                               executor, workers, client, progress)
+                               executor, workers, client, progress, label, table)
         except DiskFullError as e:
             e.total = capacity.ensemble_disk_bytes(replications)
             raise
 
 
 def _run_locked(scenario, replications, seed, out, stem, spec, digest, households, burn_in, executor,
-                workers, client, progress):
+                workers, client, progress, label, table):
     for trash in out.glob(f".{stem}.partial.done-*.tmp"):
         shutil.rmtree(trash)
     partial = _partial_dir(out, stem, spec)
-    reps, draws = design(scenario, replications, seed)
+    reps, draws = design(scenario, replications, seed, table)
     done = _saved_replications(partial, replications, digest, lambda m: print(m, file=sys.stderr))
     tasks = [(scenario, households, burn_in, r) for r in reps if r.index not in done]
     with tqdm(total=replications, initial=len(done), unit="replication", desc=scenario.name,
@@ -270,5 +282,5 @@ def _run_locked(scenario, replications, seed, out, stem, spec, digest, household
             _write_replication(tables, partial, index, digest)
             bar.update(1)
     record = {**run_record(scenario, seed, households, burn_in), "replications": replications,
-              "executor": executor, "tables": list(KEPT_TABLES)}
+              "executor": executor, "tables": list(KEPT_TABLES), "draws": label}
     return _finish(partial, out, stem, digest, draws, record)

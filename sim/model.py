@@ -188,6 +188,7 @@ class MigrantIncomeModel(mesa.Model):
         employed = np.sort(np.concatenate([employed, rows[p.job[rows] > labour.NONE]]), kind="stable")
         paid, wage = labour.pay(p, sick, factor, P, self.wage_index, date.month, employed)
         ledger.add("wages", np.bincount(p.hh[paid], weights=wage, minlength=pop.households.n))
+        ledger.part("industry_wages", wage[np.isin(p.job[paid], acc.INDUSTRY_JOBS)].sum())
         ledger.spend("public_posts", wage[p.job[paid] == labour.POST].sum())
         self.months_employed += p.job > labour.NONE
         self.job_counts = labour.job_counts(p, employed)
@@ -204,8 +205,9 @@ class MigrantIncomeModel(mesa.Model):
         ledger.add("operating", operating + industry.livestock_income(h, self.prices, P, date.month))
         ledger.add("property", self.memo("rent", P.industry.land_rent, lambda: industry.land_rent(h, P)))
         if date.month == 12:
-            ledger.add("property", industry.dividends(h, len(pop.villages.key), self.collectives,
-                                                      self.coops, P))
+            paid = industry.dividends(h, len(pop.villages.key), self.collectives, self.coops, P)
+            ledger.add("property", paid)
+            ledger.part("dividends", paid.sum())
 
     def transfers(self, P, date, ill, cost, ledger):
         h, p = self.population.households, self.population.persons

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__, storage
+from .readings import evaluate as read_targets, summary as readings_summary
 from .ensemble import KEPT_TABLES
 from .errors import InputError
 from .forecast import fit_all, joint_log_paths, load_series
@@ -175,6 +176,7 @@ class TargetResults:
     scenario: str
     readings: list = field(default_factory=list)  # T2, T3 again under the plan reading
     as_of: int | None = None                      # information set of the comparator forecasts
+    other_readings: list = field(default_factory=list)  # sim.readings.Reading: other readings of T1, T4-T6
 
     def frame(self):
         """One row per target: probability, Monte Carlo error and the figure's distribution."""
@@ -202,6 +204,8 @@ class TargetResults:
             lines.append(f"{r.target}  {r.probability:6.1%} ± {r.mc_error:4.1%}  {r.label_zh} / {r.label_en}")
             lines.append(f"      {r.figure}: {r.figure_median:.3f} [{r.figure_p10:.3f}, {r.figure_p90:.3f}]")
             lines.append(f"      met when {r.definition} ({r.source})")
+        if self.other_readings:
+            lines += ["", readings_summary(self.other_readings)]
         return "\n".join(lines)
 
 
@@ -278,7 +282,8 @@ def evaluate_tables(record, tables, scenario_parameters, series=None, forecasts=
                for f in TARGETS]
     plan = Inputs(income, households, {**x.comparators, **plan_paths(forecasts, R)}, P)
     readings = [_plan_reading(f(plan)) for f in TARGETS if f.__name__.upper() in PLAN_READ]
-    return TargetResults(results, R, record["scenario"]["name"], readings, getattr(forecasts, "as_of", None))
+    return TargetResults(results, R, record["scenario"]["name"], readings, getattr(forecasts, "as_of", None),
+                         read_targets(x))
 
 
 def _plan_reading(t):
