@@ -2,8 +2,8 @@
 
 Households themselves are rows of arrays (``sim.population``); these agents hold the finite
 things households compete for (vacancies, posts) and pay what organisations pay (dividends).
-The same classes serve the fast engine (``sim.model``) and the per-household reference
-(``sim.reference``), so both allocate jobs by one rule.
+They serve the fast engine (``sim.model``) only: the per-household reference (``sim.reference``)
+has its own providers and hiring rule, written from docs/ODD.md, so that the two can disagree.
 """
 from __future__ import annotations
 

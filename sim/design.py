@@ -26,8 +26,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .charts.style import save
+from . import storage
 from .charts.frontier import frontier_chart
+from .charts.style import save
 from .design_eval import JOINT, Evaluation, Evaluator, with_levers
 from .design_search import Search, candidates, frontier
 from .runner import CSV_ENCODING, free_name
@@ -68,7 +69,7 @@ def _state_dir(spec, out):
                                   "finish it with its own spec, or remove it")
     else:
         state.mkdir(parents=True)
-        (state / STATE_SPEC).write_text(json.dumps(record, indent=1), encoding="utf-8")
+        storage.atomic_write_text(state / STATE_SPEC, json.dumps(record, indent=1))
     return state
 
 
@@ -111,8 +112,8 @@ def _write_candidates(spec, chosen, folder):
     for k, (_, row) in enumerate(chosen.iterrows(), 1):
         path = folder / f"{spec.name}_c{k}.yaml"
         note = f"search trial {row.trial}, P(T1) {row.P_T1:.2f} at the search scale"
-        path.write_text(candidate_text(spec, row, path.stem, os.path.relpath(spec.start, folder), note),
-                        encoding="utf-8")
+        storage.atomic_write_text(path, candidate_text(spec, row, path.stem, os.path.relpath(spec.start, folder),
+                                                       note))
         files.append(path)
     return files
 
@@ -197,7 +198,7 @@ def _write_outputs(result, state, chosen):
     spec, design = result.spec, result.directory / "design"
     design.mkdir()
     for name, df in (("trials", result.trials), ("frontier", result.frontier), ("recheck", result.recheck)):
-        df.to_csv(design / f"{name}.csv", index=False, encoding=CSV_ENCODING, float_format="%.6g")
+        storage.write_csv(df, design / f"{name}.csv", index=False, encoding=CSV_ENCODING, float_format="%.6g")
     _write_candidates(spec, chosen, design)  # again, with extends pointing from their new place
     if result.winner is not None:
         k = int(result.recheck.index[result.recheck.confirmed][0]) + 1
@@ -207,8 +208,8 @@ def _write_outputs(result, state, chosen):
         fig, data = frontier_chart(result, lang)
         save(fig, data, design / f"frontier_{lang}")
     shutil.copyfile(spec.file, design / "spec.yaml")
-    (design / "summary.json").write_text(json.dumps(summary_record(result), ensure_ascii=False, indent=1,
-                                                    default=float), encoding="utf-8")
+    storage.atomic_write_text(design / "summary.json", json.dumps(summary_record(result), ensure_ascii=False,
+                                                                  indent=1, default=float))
     shutil.move(str(state / "trials.journal"), design / "trials.journal")
     shutil.rmtree(state)
 

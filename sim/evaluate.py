@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import storage
+from .charts.realized import evaluate_chart
+from .charts.style import save
 from .errors import InputError
 from .forecast import ALPHA, ALPHA_WIDE, fit_all, load_series, output
-from .charts.realized import evaluate_chart
 from .forecast.series import _tidy, read_table
-from .charts.style import save
 from .runner import CSV_ENCODING, free_name
 
 REALIZED_COLUMNS = ("area", "group", "year", "value_yuan", "source")
@@ -159,12 +160,12 @@ def evaluate_realized(realized_path, directory=None, out=None, tree=None):
     root = Path(out or directory or "results")
     root.mkdir(parents=True, exist_ok=True)
     target = free_name(root, "evaluate", ".csv")
-    table.to_csv(target, index=False, encoding=CSV_ENCODING, float_format="%.4f")
+    storage.write_csv(table, target, overwrite=False, index=False, encoding=CSV_ENCODING, float_format="%.4f")
     for lang, (fig, data) in charts.items():
         save(fig, data, root / f"{target.stem}_chart_{lang}")
     if targets is not None:
-        targets.to_csv(root / f"{target.stem}_targets.csv", index=False, encoding=CSV_ENCODING,
-                       float_format="%.6g")
+        storage.write_csv(targets, root / f"{target.stem}_targets.csv", index=False, encoding=CSV_ENCODING,
+                          float_format="%.6g")
     return target, table, targets
 
 

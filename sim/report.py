@@ -23,7 +23,7 @@ from fontTools.ttLib import TTCollection
 
 import pandas as pd
 
-from . import charts
+from . import charts, storage
 from .answer import opening_html
 from .charts.style import COST_SCALE
 from .forecast import fit_all, load_series
@@ -64,7 +64,7 @@ KEY_NOTE = ("T1-T7：达成该目标的概率，各目标见上方“答案”�
             "T1-T7: probability of meeting the target; the answer above names each target.")
 # Optional sections, in order: dotted names of functions ``section(directory) -> str | None``
 # returning a bilingual <section> with an <h2>, or None when their results are absent.
-SECTIONS: list[str] = ["sim.forecast.section.section"]
+SECTIONS: list[str] = ["sim.forecast.section.section", "sim.rests_on.section"]
 MISSING = "—"  # shown for an absent value: never None, nan or inf
 
 
@@ -265,5 +265,4 @@ def build_report(compare_dir):
     drawn = make_charts(compare_dir, ensembles, comparison, fit_all())
     target = free_name(compare_dir, "report", ".html")
     page = render(comparison, drawn, ParameterTree.load(), record, ensembles, compare_dir)
-    target.write_text(page, encoding="utf-8")
-    return target
+    return storage.atomic_write_text(target, page, overwrite=False)

@@ -28,9 +28,12 @@ def seed_streams(seed):
     """Independent streams for the population and the model dynamics of one run.
 
     ``seed`` is an int or a ``numpy.random.SeedSequence`` (an ensemble's replication stream).
+    The children are those ``root.spawn(2)`` gives a fresh sequence, built without spawning, so
+    that running the same replication twice in one process gives the same streams.
     """
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    population, dynamics = root.spawn(2)
+    population, dynamics = (np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, k),
+                                                   pool_size=root.pool_size) for k in range(2))
     return np.random.default_rng(population), np.random.default_rng(dynamics)
 
 

@@ -100,3 +100,14 @@ def test_an_unreachable_dask_scheduler_fails_fast():
     with pytest.raises(ConnectionError, match="cannot reach the Dask scheduler"):
         dask_client("tcp://127.0.0.1:9", 1)  # port 9 (discard): nothing listens on loopback here
     assert time.perf_counter() - start < 30
+
+
+def test_a_replication_stream_gives_the_same_run_twice_in_one_process():
+    """``seed_streams`` must not advance the replication's SeedSequence (common random numbers
+    in-process, e.g. ``sim design``'s evaluator, rest on it)."""
+    from sim.runner import seed_streams
+    stream = np.random.SeedSequence(5).spawn(3)[1]
+    first = [g.random(4).tolist() for g in seed_streams(stream)]
+    again = [g.random(4).tolist() for g in seed_streams(stream)]
+    fresh = [np.random.default_rng(s).random(4).tolist() for s in np.random.SeedSequence(5).spawn(3)[1].spawn(2)]
+    assert first == again == fresh

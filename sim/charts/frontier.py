@@ -6,9 +6,10 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from .design_eval import JOINT
+from ..design_eval import JOINT
 from .fan import TARGET_COLOUR
-from .style import LABEL_SIZE, PACKAGE_COLOURS, PERCENT, finish, labels_for, new_figure, ylabel
+from .style import (COST_SCALE, COST_UNIT, LABEL_SIZE, PACKAGE_COLOURS, PERCENT, finish, labels_for,
+                    new_figure, ylabel)
 
 TRIAL_COLOUR = "#BBBBBB"
 TRIAL_SIZE = 12     # points^2: every trial, small and grey behind the frontiers
@@ -47,7 +48,7 @@ def frontier_chart(result, lang="zh"):
         The frontier points drawn (``frontier``, cost in the axis unit, probability in %).
     """
     L, T = labels_for(lang), TEXT[lang]
-    unit, scale = L["cost_unit"]
+    unit, scale = COST_UNIT[lang], COST_SCALE  # one cost unit in every chart
     spec, trials = result.spec, result.trials
     fig, axes, holder = new_figure()
     ax = axes[0, 0]

@@ -7,6 +7,7 @@ Figures are made without pyplot, so there is no global figure state.
 """
 from __future__ import annotations
 
+import io
 import logging
 import math
 import os
@@ -21,6 +22,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from .. import storage
 from ..runner import CSV_ENCODING, FLOAT_FORMAT
 from .labels import LABELS
 
@@ -308,8 +310,9 @@ def save(fig, data, stem, overwrite=False):
     if existing and not overwrite:
         raise FileExistsError(f"{', '.join(existing)} exist(s); pass overwrite=True to replace")
     stem.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(paths[0], dpi=PNG_DPI, metadata={"Software": None})
-    fig.savefig(paths[1], metadata={"Date": None})
-    data.to_csv(paths[2], index=False, encoding=CSV_ENCODING, float_format=FLOAT_FORMAT,
-                lineterminator="\n")
+    for path, options in zip(paths, ({"dpi": PNG_DPI, "metadata": {"Software": None}}, {"metadata": {"Date": None}})):
+        buffer = io.BytesIO()  # rendered whole first, so a kill never leaves half an image
+        fig.savefig(buffer, format=path.suffix[1:], **options)
+        storage.atomic_write_bytes(path, buffer.getvalue())
+    storage.write_csv(data, paths[2], index=False, encoding=CSV_ENCODING, float_format=FLOAT_FORMAT)
     return paths

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from .. import storage
 from ..design_eval import JOINT, Evaluator, with_levers
 from ..design_spec import TARGET_KEYS, load_spec
 from ..parameters import ParameterTree
@@ -184,14 +185,13 @@ class Explorer:
                "label": {"zh": f"{self.packages[name].label.get('zh', name)}{ADJUSTED}",
                          "en": f"{self.packages[name].label.get('en', name)} (adjusted)"},
                "parameters": {p: self.levers[p].override(v) for p, v in values.items()}}
-        (folder / "package.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False),
-                                             encoding="utf-8")
+        storage.atomic_write_text(folder / "package.yaml", yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
         figures = {k: v for k, v in result.items() if k != "charts"}
-        (folder / "result.json").write_text(json.dumps(figures, ensure_ascii=False, indent=1, default=float),
-                                            encoding="utf-8")
+        storage.atomic_write_text(folder / "result.json",
+                                  json.dumps(figures, ensure_ascii=False, indent=1, default=float))
         for lang, charts in result["charts"].items():
             for chart, text in charts.items():
-                (folder / f"{chart}_{lang}.svg").write_text(text, encoding="utf-8")
+                storage.atomic_write_text(folder / f"{chart}_{lang}.svg", text, encoding="utf-8")
         return folder
 
     def close(self):
