@@ -8,7 +8,8 @@ workers or the order replications finish, so every executor gives the same table
 The ensemble directory is built as ``.<name>.partial`` beside its final place. Each replication's
 tables are written there as soon as it finishes (atomically, with a manifest of checksums and the
 ensemble's fingerprint), so a killed ensemble loses only the replications in flight, and running
-the same command again finishes only the missing ones; a damaged or foreign replication folder is
+the same command again finishes only the missing ones (or, once the ensemble is complete,
+returns it rather than writing a copy); a damaged or foreign replication folder is
 reported by name and run again. When all are done the tables are gathered into a new folder,
 which is renamed into place. A lock file (``.<name>.lock``) keeps two commands from writing the
 same ensemble at once.
@@ -199,6 +200,17 @@ def _published(out, stem, partial):
     return None
 
 
+def _finished(out, stem, digest):
+    """A complete, intact ensemble with these settings already in ``out``, or None.
+
+    Running a finished ensemble's command again returns it instead of writing a copy.
+    """
+    for candidate in sorted(out.glob(f"{stem}*")):
+        if candidate.is_dir() and not storage.manifest_problems(candidate, ensemble=digest):
+            return candidate
+    return None
+
+
 def _finish(partial, out, stem, digest, draws, record):
     """Gather the replications into the final directory, publish it, then remove the partial one."""
     replications = record["replications"]
@@ -272,6 +284,11 @@ def _run_locked(scenario, replications, seed, out, stem, spec, digest, household
                 workers, client, progress, label, table):
     for trash in out.glob(f".{stem}.partial.done-*.tmp"):
         shutil.rmtree(trash)
+    finished = None if (out / f".{stem}.partial").exists() else _finished(out, stem, digest)
+    if finished is not None:
+        print(f"{finished} already holds this ensemble, complete and intact: not run again",
+              file=sys.stderr)
+        return finished
     partial = _partial_dir(out, stem, spec)
     reps, draws = design(scenario, replications, seed, table)
     done = _saved_replications(partial, replications, digest, lambda m: print(m, file=sys.stderr))
