@@ -51,8 +51,22 @@ MEANING = {
 }
 
 
+class MetShare:
+    """The probability a target is met (share of replications in ``met``) and its Monte Carlo error."""
+
+    @property
+    def probability(self):
+        return float(self.met.mean())
+
+    @property
+    def mc_error(self):
+        """Binomial standard error of ``probability`` over the replications."""
+        p, n = self.probability, len(self.met)
+        return float(np.sqrt(p * (1 - p) / n)) if n else float("nan")
+
+
 @dataclass
-class Reading:
+class Reading(MetShare):
     """One reading of one target over the ensemble."""
 
     target: str
@@ -63,15 +77,6 @@ class Reading:
     values: np.ndarray   # the figure, one per replication
     met: np.ndarray      # bool, one per replication
     definition: str
-
-    @property
-    def probability(self):
-        return float(self.met.mean())
-
-    @property
-    def mc_error(self):
-        p, n = self.probability, len(self.met)
-        return float(np.sqrt(p * (1 - p) / n)) if n else float("nan")
 
 
 def t1_level(x):

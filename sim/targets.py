@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__, storage
-from .readings import evaluate as read_targets, summary as readings_summary
+from .readings import MetShare, evaluate as read_targets, summary as readings_summary
 from .ensemble import KEPT_TABLES
 from .errors import InputError
 from .forecast import fit_all, joint_log_paths, load_series
@@ -33,7 +33,7 @@ TARGETS_TAG = 0x7A1
 
 
 @dataclass
-class Target:
+class Target(MetShare):
     """One target's outcome over the ensemble."""
 
     key: str
@@ -45,15 +45,6 @@ class Target:
     definition: str
     source: str
     reading: str = "none"  # comparator reading: "forecast", "plan" or "none" (no comparator)
-
-    @property
-    def probability(self):
-        return float(self.met.mean())
-
-    @property
-    def mc_error(self):
-        p, n = self.probability, len(self.met)
-        return float(np.sqrt(p * (1 - p) / n)) if n else float("nan")
 
 
 @dataclass

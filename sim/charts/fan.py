@@ -48,10 +48,6 @@ TEXT = {
         "source_target": "目标：参数{param}（{growth:.0%}）乘以首个方案{base}年的中位数。",
         "missing_comparator": "缺少可比人群“{name}”的预测",
         "missing_base": "首个方案缺少{year}年数据，未画出目标T1",
-        "comparators": {"zhongwei_rural": "中卫市农村居民", "zhongwei_urban": "中卫市城镇居民",
-                        "ningxia_rural": "宁夏农村居民", "ningxia_urban": "宁夏城镇居民",
-                        "china_rural": "全国农村居民", "china_urban": "全国城镇居民",
-                        "china_poverty_area_rural": "全国脱贫地区农村居民"},
     },
     "en": {
         "income_axis": "Per-capita disposable income (yuan per person per year)",
@@ -67,13 +63,6 @@ TEXT = {
                          "{base} median.",
         "missing_comparator": "no forecast for comparator '{name}'",
         "missing_base": "the first package has no {year} data: target T1 not drawn",
-        "comparators": {"zhongwei_rural": "Zhongwei rural residents",
-                        "zhongwei_urban": "Zhongwei urban residents",
-                        "ningxia_rural": "Ningxia rural residents",
-                        "ningxia_urban": "Ningxia urban residents",
-                        "china_rural": "China rural residents",
-                        "china_urban": "China urban residents",
-                        "china_poverty_area_rural": "China, rural, poverty-alleviated areas"},
     },
 }
 

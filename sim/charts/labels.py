@@ -20,6 +20,10 @@ LABELS = {
         "missing_indicator": "“{pkg}”没有“{what}”的数据",
         "short_years": "“{pkg}”在{years}年只有部分重复（{n}/{total}次）",
         "year_list_sep": "、",
+        "comparators": {"zhongwei_rural": "中卫市农村居民", "zhongwei_urban": "中卫市城镇居民",
+                        "ningxia_rural": "宁夏农村居民", "ningxia_urban": "宁夏城镇居民",
+                        "china_rural": "全国农村居民", "china_urban": "全国城镇居民",
+                        "china_poverty_area_rural": "全国脱贫地区农村居民"},
     },
     "en": {
         "year": "Year",
@@ -42,5 +46,12 @@ LABELS = {
         "missing_indicator": "'{pkg}' has no data on '{what}'",
         "short_years": "'{pkg}' has only some replications in {years} ({n} of {total})",
         "year_list_sep": ", ",
+        "comparators": {"zhongwei_rural": "Zhongwei rural residents",
+                        "zhongwei_urban": "Zhongwei urban residents",
+                        "ningxia_rural": "Ningxia rural residents",
+                        "ningxia_urban": "Ningxia urban residents",
+                        "china_rural": "China rural residents",
+                        "china_urban": "China urban residents",
+                        "china_poverty_area_rural": "China, rural, poverty-alleviated areas"},
     },
 }

@@ -7,7 +7,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from .bands import BAND_ALPHA
-from .fan import TEXT as FAN_TEXT
 from .style import (FIG_HEIGHT, LEGEND_SIZE, WARNING_COLOUR, finish, labels_for, new_figure, package_colour,
                     year_axis, yuan_axis)
 
@@ -46,7 +45,7 @@ def evaluate_chart(forecasts, evaluated, history, lang="zh", realized_file="REAL
     data : pandas.DataFrame
         ``series, year, kind, value, lo80, hi80, lo95, hi95`` behind the chart.
     """
-    L, T = labels_for(lang, FAN_TEXT), TEXT[lang]  # the comparators' names are the fan chart's
+    L, T = labels_for(lang), TEXT[lang]
     keys = list(dict.fromkeys(evaluated["series"]))
     rows = max(1, int(np.ceil(len(keys) / COLUMNS)))
     fig, axes, holder = new_figure(rows, COLUMNS, height=max(FIG_HEIGHT, PANEL_HEIGHT * rows + 1.6))
