@@ -306,14 +306,19 @@ def test_scalar_rules_match_engine_formulas():
     assert ref.JOBS == JOBS
 
 
+def _agree(runs, key, what, digits):
+    """Assert the paired Bonferroni checks of ``key`` pass; print them; return the report."""
+    failed, report, critical = bonferroni_failures(paired_differences(runs, key))
+    print(f"\n{what}, engine - reference, |t| bar {critical:.2f}:\n" + report.round(digits).to_string())
+    assert failed.empty, f"engine and reference disagree on {what}:\n{failed}"
+    return report
+
+
 @pytest.mark.slow
 def test_yearly_income_by_component(runs):
-    failed, report, critical = bonferroni_failures(paired_differences(runs, "income"))
-    print(f"\nincome per capita (yuan/year), engine - reference, |t| bar {critical:.2f}:\n"
-          + report.round(2).to_string())
     rate = np.mean([r["household_months_per_second"] for r in runs])
-    print(f"reference speed: {rate:,.0f} household-months per second at {HOUSEHOLDS:,} households")
-    assert failed.empty, f"engine and reference disagree on income:\n{failed}"
+    print(f"\nreference speed: {rate:,.0f} household-months per second at {HOUSEHOLDS:,} households")
+    _agree(runs, "income", "income per capita (yuan/year)", 2)
 
 
 @pytest.mark.slow
@@ -345,19 +350,13 @@ def test_income_distribution_2022(runs):
 
 @pytest.mark.slow
 def test_employment_by_kind(runs):
-    failed, report, critical = bonferroni_failures(paired_differences(runs, "employment"))
-    print(f"\nemployment (persons, yearly mean of months), engine - reference, |t| bar {critical:.2f}:\n"
-          + report.round(3).to_string())
+    report = _agree(runs, "employment", "employment (persons, yearly mean of months)", 3)
     assert set(report.index.get_level_values("kind")) == {*JOBS, "labour"}
-    assert failed.empty, f"engine and reference disagree on employment:\n{failed}"
 
 
 @pytest.mark.slow
 def test_fiscal_spending_by_lever(runs):
-    failed, report, critical = bonferroni_failures(paired_differences(runs, "fiscal"))
-    print(f"\nspending (yuan/year), engine - reference, |t| bar {critical:.2f}:\n"
-          + report.round(1).to_string())
-    assert failed.empty, f"engine and reference disagree on spending:\n{failed}"
+    _agree(runs, "fiscal", "spending (yuan/year)", 1)
 
 
 @pytest.mark.slow
@@ -365,18 +364,12 @@ def test_finite_jobs_of_monitored_households(runs):
     """Hiring priority: persons in near-home, workshop, park and post jobs whose household is
     monitored (yearly mean of months). The shares of ``test_household_indicators`` barely move
     when the priority is dropped; this count does."""
-    failed, report, critical = bonferroni_failures(paired_differences(runs, "priority"))
-    print(f"\nfinite jobs of monitored households (persons), engine - reference, |t| bar {critical:.2f}:\n"
-          + report.round(3).to_string())
-    assert failed.empty, f"engine and reference disagree on finite jobs of monitored households:\n{failed}"
+    _agree(runs, "priority", "finite jobs of monitored households (persons)", 3)
 
 
 @pytest.mark.slow
 def test_household_indicators(runs):
-    failed, report, critical = bonferroni_failures(paired_differences(runs, "indicators"))
-    print(f"\nhousehold indicators (shares), engine - reference, |t| bar {critical:.2f}:\n"
-          + report.round(4).to_string())
-    assert failed.empty, f"engine and reference disagree on household indicators:\n{failed}"
+    _agree(runs, "indicators", "household indicators (shares)", 4)
 
 
 @pytest.mark.slow
