@@ -150,6 +150,8 @@ def test_backtest_uses_only_data_up_to_each_origin(series):
     early = (cells["origin"] < 2019) & (cells["year"] < 2019)
     pd.testing.assert_frame_equal(cells[early], moved[early])
     assert not cells.equals(moved)
+    late = (cells["series"] == "china_rural") & (cells["origin"] >= 2019)
+    assert (cells.loc[late, "spread"] != moved.loc[late, "spread"]).all()  # the floor moves with it
 
 
 def test_pooled_backtest_meets_the_done_when_criteria(fits):
@@ -171,13 +173,74 @@ def test_backtest_table_follows_the_contract(fits):
             .set_index("horizon")["n"]).all()
 
 
-def test_one_year_intervals_are_below_the_ceiling_and_the_floor_is_computed(fits):
-    check = F.interval_check(fits)
-    assert set(check["series"]) == set(KEYS[:5])
-    assert (check["half_width"] <= 0.06).all()
+def test_one_year_intervals_lie_between_the_growth_floor_and_the_ceiling(fits):
+    check = F.interval_check(fits).set_index("series")
+    assert set(check.index) == set(KEYS[:5])
+    assert (check["half_width"] <= 0.06).all() and (check["half_width"] >= check["floor"]).all()
+    assert check["inside"].all()
     g = np.diff(np.log(fits["china_urban"].history["value_yuan"].to_numpy()))
-    floor = check.set_index("series").loc["china_urban", "floor"]
-    assert floor == pytest.approx(stats.norm.ppf(0.9) * g.std(ddof=1))
+    # the floor: about z(0.9) x the sd of the series' own observed log growths
+    assert check.loc["china_urban", "floor"] == pytest.approx(stats.norm.ppf(0.9) * g.std(ddof=1), rel=1e-3)
+    frame = fits["china_urban"].frame().iloc[0]
+    half = (frame["pi_upper"] - frame["pi_lower"]) / 2 / frame["mean"]
+    assert check.loc["china_urban", "half_width"] == pytest.approx(half, rel=1e-9)
+
+
+def _forecast_with(history_values, log_sd, key="test_volatile"):
+    years = np.arange(2013, 2013 + len(history_values))
+    history = pd.DataFrame({"year": years, "group": "rural", "value_yuan": history_values,
+                            "growth_pct": np.nan, "status": "verified", "source": "synthetic"})
+    log_sd = np.asarray(log_sd, float)
+    return F.ComparatorForecast(key=key, area="test", group="rural", history=history,
+                                years=years[-1] + np.arange(1, len(log_sd) + 1),
+                                log_mean=np.log(history_values[-1]) + 0.08 * np.arange(1, len(log_sd) + 1),
+                                log_sd=log_sd, model_name="naive", model_label="test", as_of=int(years[-1]))
+
+
+def test_interval_check_flags_intervals_below_the_floor_or_above_the_ceiling():
+    volatile = 10000 * np.exp(np.cumsum([0, 0.05, 0.11, 0.05, 0.11, 0.05]))  # growth sd about 0.033
+    calm = 10000 * np.exp(np.cumsum([0, 0.08, 0.081, 0.079, 0.08, 0.08]))
+    fits = {"narrow": _forecast_with(volatile, [0.02, 0.03], "narrow"),
+            "wide": _forecast_with(calm, [0.10, 0.14], "wide"),
+            "fine": _forecast_with(volatile, [0.04, 0.06], "fine")}
+    check = F.interval_check(fits).set_index("series")
+    assert check.loc["narrow", "half_width"] < check.loc["narrow", "floor"]
+    assert not check.loc["narrow", "inside"] and not check.loc["wide", "inside"]
+    assert check.loc["wide", "half_width"] > 0.06 and check.loc["fine", "inside"]
+
+
+def test_issued_intervals_follow_the_rule_the_backtest_checks(fits):
+    pooled = F.horizon_sds(fits.cells[fits.cells["model"] == fits.chosen], 4)
+    h = np.arange(1, 5)
+    for key in KEYS[:5]:
+        f = fits[key]
+        g = np.diff(np.log(f.history["value_yuan"].to_numpy(float)))
+        assert f.log_sd == pytest.approx(np.maximum(pooled, g.std(ddof=1) * np.sqrt(h)), rel=1e-12)
+        assert np.array_equal(f.log_sd, F.predictive_sd(pooled, F.growth_spread(g), h))
+    assert fits["china_urban"].log_sd[0] > pooled[0]  # its 2020 growth widens it above the pooled sd
+    assert fits["ningxia_rural"].log_sd[0] == pooled[0]
+
+
+def test_backtest_intervals_are_floored_by_the_growth_spread_up_to_the_origin():
+    rng = np.random.default_rng(3)
+    calm = {f"calm{i}": 0.08 + rng.normal(0, 0.002, 8) for i in range(3)}
+    growths = {**calm, "volatile": np.array([0.02, 0.14, 0.02, 0.14, 0.02, 0.14, 0.02, 0.14])}
+    levels = {k: pd.DataFrame({"year": np.arange(2013, 2022),
+                               "value_yuan": 10000 * np.exp(np.r_[0, np.cumsum(g)])})
+              for k, g in growths.items()}
+    scored = F.score_cells(F.rolling_backtest(levels, models=("naive", "recent_mean")))
+    vol = scored[(scored["series"] == "volatile") & (scored["model"] == "recent_mean")]
+    g = growths["volatile"]
+    for row in vol.itertuples():
+        spread = g[: row.origin - 2013].std(ddof=1) if row.origin - 2013 >= 2 else np.nan
+        assert row.spread == pytest.approx(spread, nan_ok=True)  # only growths up to the origin
+    others = scored[(scored["series"] != "volatile") & (scored["model"] == "recent_mean")]
+    pooled = F.horizon_sds(others, 4)[vol["horizon"].to_numpy() - 1]
+    expect = F.predictive_sd(pooled, vol["spread"].to_numpy(), vol["horizon"].to_numpy())
+    assert vol["sd"].to_numpy() == pytest.approx(expect)
+    measured = vol["spread"].notna()
+    assert (vol.loc[measured, "sd"] == vol.loc[measured, "spread"] * np.sqrt(vol.loc[measured, "horizon"])).all()
+    assert (vol.loc[~measured, "sd"].to_numpy() == pooled[~measured.to_numpy()]).all()
 
 
 # --------------------------------------------------------------------------- forecasts and draws

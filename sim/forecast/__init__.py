@@ -21,9 +21,9 @@ Examples
 >>> paths = forecast.joint_log_paths(fits, ["zhongwei_rural", "zhongwei_urban"], 1000,
 ...                                  np.random.default_rng(1), 2021)  # doctest: +SKIP
 """
-from .backtest import (BACKTEST_COLUMNS, MAX_HORIZON, MIN_OBS, POOLED, horizon_sds, rolling_backtest,
-                       score_cells, summarise)
-from .fit import DEFAULT_AS_OF, Forecasts, backtest_table, fit_all, interval_check
+from .backtest import (BACKTEST_COLUMNS, MAX_HORIZON, MIN_OBS, POOLED, growth_spread, horizon_sds,
+                       predictive_sd, rolling_backtest, score_cells, summarise)
+from .fit import DEFAULT_AS_OF, Forecasts, backtest_table, fit_all, half_width, interval_check
 from .joint import joint_log_paths, residual_correlations
 from .link import fit_linked
 from .models import ALPHA, ALPHA_WIDE, DEFAULT_MODELS, MODELS, ModelSpec
@@ -34,6 +34,6 @@ from .series import (COLUMNS, COMPARATORS, JOINS, LINK_SD_FILE, LINK_SD_PATH, LI
 __all__ = ["ALPHA", "ALPHA_WIDE", "BACKTEST_COLUMNS", "COLUMNS", "COMPARATORS", "ComparatorForecast",
            "DEFAULT_AS_OF", "DEFAULT_MODELS", "Forecasts", "JOINS", "LINKS", "LINK_SD_FILE",
            "LINK_SD_PATH", "MAX_HORIZON", "MIN_OBS", "MODELS", "ModelSpec", "POOLED", "SERIES",
-           "backtest_table", "comparator_series", "fit_all", "fit_linked", "horizon_sds",
-           "interval_check", "joint_log_paths", "link_growth_sd", "load_series",
-           "residual_correlations", "rolling_backtest", "score_cells", "summarise"]
+           "backtest_table", "comparator_series", "fit_all", "fit_linked", "growth_spread",
+           "half_width", "horizon_sds", "interval_check", "joint_log_paths", "link_growth_sd", "load_series",
+           "predictive_sd", "residual_correlations", "rolling_backtest", "score_cells", "summarise"]

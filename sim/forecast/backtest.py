@@ -9,8 +9,10 @@ from .models import ALPHA, ALPHA_WIDE, DEFAULT_MODELS, _z, crps_normal, growth_f
 MAX_HORIZON = 4        # backtest horizons 1..4 years (the plans run 2021 -> 2025)
 MIN_GROWTHS = 1        # an origin needs this many past growths (the naive and the mean need one)
 MIN_OBS = 3            # a series is forecast only with at least three observed years (two growths)
+MIN_SPREAD = 2         # growths a sample sd needs (ddof=1); a series that is forecast always has them
 POOLED = "pooled"      # the ``series`` value of the rows pooled over every series
-_CELL_COLUMNS = ["series", "origin", "horizon", "year", "model", "actual", "forecast", "error"]
+_CELL_COLUMNS = ["series", "origin", "horizon", "year", "model", "actual", "forecast", "error",
+                 "spread"]
 BACKTEST_COLUMNS = ["series", "model", "horizon", "n", "coverage80", "coverage95", "score"]
 
 
@@ -37,14 +39,16 @@ def growth_panel(levels):
 def rolling_backtest(levels, models=DEFAULT_MODELS, max_horizon=MAX_HORIZON):
     """Forecast every series from every origin the data allow, 1 to ``max_horizon`` years ahead.
 
-    Each origin uses only the data up to it: the series' own past growths and, for the pooled
-    AR(1), the growths of every series up to the origin year.
+    Each origin uses only the data up to it: the series' own past growths (for the forecasts and
+    for the growth spread that floors the interval) and, for the pooled AR(1), the growths of
+    every series up to the origin year.
 
     Returns
     -------
     pandas.DataFrame
         One row per series, origin, horizon and model: ``actual`` and ``forecast`` are the log
-        change from the origin year (log points), ``error = actual - forecast``.
+        change from the origin year (log points), ``error = actual - forecast``; ``spread`` is
+        ``growth_spread`` of the series' growths up to the origin (log points per year).
     """
     panel = growth_panel(levels)
     rows = []
@@ -56,11 +60,12 @@ def rolling_backtest(levels, models=DEFAULT_MODELS, max_horizon=MAX_HORIZON):
             phi = pooled_phi([p[p.index <= origin].to_numpy() for p in panel.values()
                               if (p.index <= origin).sum() >= 2])
             actual = np.cumsum(g.to_numpy()[i + 1: i + 1 + h])
+            spread = growth_spread(g.to_numpy()[: i + 1])
             for name, f in growth_forecasts(g.to_numpy()[: i + 1], phi, h, models).items():
                 fc = np.cumsum(f)
                 rows += [{"series": key, "origin": origin, "horizon": k + 1, "year": origin + k + 1,
                           "model": name, "actual": actual[k], "forecast": fc[k],
-                          "error": actual[k] - fc[k]} for k in range(h)]
+                          "error": actual[k] - fc[k], "spread": spread} for k in range(h)]
     return pd.DataFrame(rows, columns=_CELL_COLUMNS)
 
 
@@ -90,12 +95,47 @@ def horizon_sds(errors, horizons):
     return np.r_[sd, extra][:horizons]
 
 
+def growth_spread(g):
+    """Sample sd (ddof=1) of a series' yearly log growths, log points per year.
+
+    It estimates the sd of the one-year error of a forecaster who knows the series' mean growth
+    and nothing else; NaN with fewer than ``MIN_SPREAD`` growths (no spread can be measured).
+    """
+    g = np.asarray(g, float)
+    return float(np.std(g, ddof=1)) if len(g) >= MIN_SPREAD else np.nan
+
+
+def predictive_sd(pooled, spread, horizon):
+    """The interval rule: predictive sd of log income ``horizon`` years after the origin.
+
+    Parameters
+    ----------
+    pooled : float or numpy.ndarray
+        ``horizon_sds`` of the pooled backtest errors at ``horizon`` (log points).
+    spread : float or numpy.ndarray
+        ``growth_spread`` of the series' growths in the information set (NaN: none measured).
+    horizon : int or numpy.ndarray
+        Years ahead (1 = the year after the origin).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The larger of the pooled sd and ``spread * sqrt(horizon)``: an interval never claims more
+        foresight than the series' own year-to-year spread of growth supports (the spread of an
+        h-year sum of independent growths grows with sqrt(h), as ``horizon_sds`` lets the variance
+        grow beyond the backtested horizons). Where no spread is measured, the pooled sd alone.
+    """
+    return np.fmax(pooled, np.asarray(spread, float) * np.sqrt(horizon))
+
+
 def score_cells(cells):
-    """Score every cell with intervals calibrated on the other series (leave one series out).
+    """Score every cell with the interval rule, calibrated on the other series (leave one out).
 
     A cell of series s at horizon h gets the normal predictive N(forecast, sd^2) with sd from
-    ``horizon_sds`` of the same model's errors on every other series: the calibration never sees
-    the series it is checked on.
+    ``predictive_sd``: the pooled part from ``horizon_sds`` of the same model's errors on every
+    other series (the calibration never sees the series it is checked on), the floor from the
+    series' own growth spread up to the origin (the cell's ``spread``). The forecasts issued by
+    ``sim.forecast.fit_all`` use the same rule, so the coverage is that of the intervals issued.
 
     Returns
     -------
@@ -105,7 +145,9 @@ def score_cells(cells):
     parts = []
     for (model, key), c in cells.groupby(["model", "series"], sort=False):
         others = cells[(cells["model"] == model) & (cells["series"] != key)]
-        sd = horizon_sds(others, int(c["horizon"].max()))[c["horizon"].to_numpy() - 1]
+        h = c["horizon"].to_numpy()
+        pooled = horizon_sds(others, int(h.max()))[h - 1]
+        sd = predictive_sd(pooled, c["spread"].to_numpy(float), h)
         z = np.abs(c["error"].to_numpy()) / sd
         parts.append(c.assign(sd=sd, inside80=z <= _z(ALPHA), inside95=z <= _z(ALPHA_WIDE),
                               crps=crps_normal(c["forecast"].to_numpy(), sd, c["actual"].to_numpy())))

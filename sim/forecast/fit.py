@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .backtest import (MIN_GROWTHS, MIN_OBS, choose, growth_panel, horizon_sds, pairwise,
-                       rolling_backtest, score_cells, summarise)
+from .backtest import (MIN_GROWTHS, MIN_OBS, choose, growth_panel, growth_spread, horizon_sds,
+                       pairwise, predictive_sd, rolling_backtest, score_cells, summarise)
 from .joint import residual_correlations
 from .link import fit_linked
 from .models import ALPHA, COMBINATION, DEFAULT_MODELS, LABELS, _z, growth_forecasts, pooled_phi
@@ -98,12 +98,13 @@ def _forecast(key, rows, fits, sds, end_year):
     options = growth_forecasts(g, fits.phi, h, (fits.chosen, COMBINATION))
     name = fits.chosen if fits.chosen in options else COMBINATION
     mu = np.log(values[-1]) + np.cumsum(options[name])
-    notes = _data_notes(rows, group) + _interval_note(mu, sds[0], g)
+    sd = predictive_sd(sds[:h], growth_spread(g), np.arange(1, h + 1))
+    notes = _data_notes(rows, group) + _interval_notes(sd[0], sds[0], g)
     if name != fits.chosen:
         notes.insert(0, f"{fits.chosen} cannot be fitted on {len(g)} growths: the combination used")
     return ComparatorForecast(key=key, area=area, group=group, history=rows,
                               years=np.arange(years[-1] + 1, end_year + 1), log_mean=mu,
-                              log_sd=sds[:h], model_name=name, model_label=LABELS[name],
+                              log_sd=sd, model_name=name, model_label=LABELS[name],
                               as_of=fits.as_of, notes=notes)
 
 
@@ -121,33 +122,55 @@ def _link(out, info, area, group, parent, link_sd):
     out[key] = fit_linked(rows, out[parent], sd, key, area, group, out.as_of)
 
 
+def half_width(sd, alpha=ALPHA):
+    """Half the ``1 - alpha`` interval of a lognormal with log sd ``sd``, over its mean (/1).
+
+    ``(exp(mu + z sd) - exp(mu - z sd)) / 2 / exp(mu + sd^2 / 2) = sinh(z sd) exp(-sd^2 / 2)``.
+    """
+    return np.sinh(_z(alpha) * sd) * np.exp(-np.asarray(sd, float) ** 2 / 2)
+
+
 def interval_check(fits, alpha=ALPHA):
     """One-year-ahead 80% half-width against the floor the growth spread supports and the ceiling.
 
     Returns
     -------
     pandas.DataFrame
-        ``series, half_width, floor, ceiling, n_growths``: ``half_width`` is half the 80% interval
-        over the mean (/1); ``floor`` is z(0.9) times the sd of the series' observed log growths
-        (an interval narrower than the year-to-year spread of growth claims more foresight than
-        the data hold); ``ceiling`` is ``MAX_HALF_WIDTH``. Linked series are left out.
+        ``series, half_width, floor, ceiling, n_growths, inside``: ``half_width`` is half the 80%
+        interval over the mean (/1) of the series' first forecast year; ``floor`` the half-width
+        of the same kind of interval with log sd equal to the sd (ddof=1) of the series' observed
+        log growths (about z(0.9) times that sd: the interval of a forecaster who knows the mean
+        growth and nothing else; a narrower one claims more foresight than the data hold),
+        computed here from the history, not taken from the rule; ``ceiling`` is
+        ``MAX_HALF_WIDTH``; ``inside`` whether ``floor <= half_width <= ceiling``. Linked series
+        are left out.
     """
     rows = []
     for key, f in fits.items():
         if f.parent is not None:
             continue
-        first = f.frame(alpha).iloc[0]
         g = np.diff(np.log(f.history["value_yuan"].to_numpy(float)))
-        rows.append({"series": key, "half_width": (first["pi_upper"] - first["pi_lower"]) / 2 / first["mean"],
-                     "floor": _z(alpha) * g.std(ddof=1), "ceiling": MAX_HALF_WIDTH, "n_growths": len(g)})
-    return pd.DataFrame(rows)
+        half, floor = float(half_width(f.log_sd[0], alpha)), _floor(g, alpha)
+        rows.append({"series": key, "half_width": half, "floor": floor, "ceiling": MAX_HALF_WIDTH,
+                     "n_growths": len(g), "inside": bool(floor <= half <= MAX_HALF_WIDTH)})
+    return pd.DataFrame(rows, columns=["series", "half_width", "floor", "ceiling", "n_growths", "inside"])
 
 
-def _interval_note(mu, sd1, g):
-    half, floor = np.sinh(_z(ALPHA) * sd1), _z(ALPHA) * np.std(g, ddof=1)
+def _floor(g, alpha=ALPHA):
+    return float(half_width(np.std(g, ddof=1), alpha))
+
+
+def _interval_notes(sd1, pooled1, g):
+    half, floor = float(half_width(sd1)), _floor(g)
     verdict = ("inside" if floor <= half <= MAX_HALF_WIDTH else "OUTSIDE")
-    return [f"one-year-ahead 80% interval about +/-{half:.1%} of the mean: {verdict} the range "
-            f"[+/-{floor:.1%} (z x sd of its {len(g)} observed growths), +/-{MAX_HALF_WIDTH:.0%}]"]
+    spread = np.std(g, ddof=1)
+    source = "its own growth spread" if spread > pooled1 else "the pooled backtest errors"
+    return [f"one-year-ahead predictive log sd {sd1:.4f}: the larger of the pooled backtest RMSE "
+            f"({pooled1:.4f}) and the sd of its {len(g)} observed growths ({spread:.4f}); set by "
+            f"{source}",
+            f"one-year-ahead 80% interval about +/-{half:.1%} of the mean: {verdict} the range "
+            f"[+/-{floor:.1%} (floor from the sd of its {len(g)} observed growths), "
+            f"+/-{MAX_HALF_WIDTH:.0%}]"]
 
 
 def _data_notes(rows, group):

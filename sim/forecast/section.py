@@ -59,9 +59,11 @@ def _backtest(bt, chosen):
     for c in ("coverage80", "coverage95"):
         pooled[c] = pooled[c].map("{:.0%}".format)
     pooled["score"] = (pooled["score"] * 100).map("{:.3f}".format)
-    return ("<h3>合并回测 · Pooled backtest</h3><p>滚动起点、1—4年步长，合并全部全国和宁夏序列；区间用其他序列的误差校准；"
+    return ("<h3>合并回测 · Pooled backtest</h3><p>滚动起点、1—4年步长，合并全部全国和宁夏序列；区间用其他序列的误差校准，"
+            "且不窄于该序列截至起点的增长率标准差；"
             "评分为对数收入的CRPS（×100，越低越好）。<br>Rolling origins, horizons 1-4, pooled over the national and "
-            "Ningxia series; intervals calibrated on the other series' errors; score: CRPS of log income (x100, lower "
+            "Ningxia series; intervals calibrated on the other series' errors and no narrower than the series' own "
+            "growth spread up to the origin; score: CRPS of log income (x100, lower "
             "is better).</p>" + _table(pooled, {"model": ("模型", "model"), "horizon": ("步长", "horizon"),
                                                   "n": ("单元数", "n"), "coverage80": ("80%覆盖率", "80% coverage"),
                                                   "coverage95": ("95%覆盖率", "95% coverage"), "score": ("CRPS", "CRPS")}))

@@ -35,7 +35,8 @@ def backtest_lines(fits):
     origins = fits.cells["origin"]
     lines = [f"Pooled rolling-origin backtest, information set up to {fits.as_of}: "
              f"{fits.cells['series'].nunique()} series, origins {origins.min()}-{origins.max()}, "
-             "horizons 1-4; intervals calibrated on the other series' errors (leave one series out); "
+             "horizons 1-4; intervals calibrated on the other series' errors (leave one series out), "
+             "floored by the series' own growth sd up to the origin x sqrt(h); "
              "score = mean CRPS of log income in log points x 100 (lower is better)",
              f"{'model':<13}{'h':>3}{'n':>5}{'cov80':>8}{'cov95':>8}{'CRPS':>8}"]
     for r in bt.itertuples():
