@@ -193,8 +193,16 @@ def _load_chain(file, tree, seen):
     parents = []
     extends = doc.get("extends") or []
     for name in extends if isinstance(extends, list) else [extends]:
-        parent = file.parent / str(name)
-        if not parent.is_file():
+        if not isinstance(name, str):
+            errors.append(InputError(file, "extends", f"must be a file name or a list of file names, got {name!r}"))
+            continue
+        parent = file.parent / name
+        try:
+            found = parent.is_file()
+        except (OSError, ValueError) as e:  # a name too long for the file system, or with a NUL byte
+            errors.append(InputError(file, "extends", f"{name!r} is not a usable file name ({e})"))
+            continue
+        if not found:
             errors.append(InputError(file, "extends", f"{name!r} not found next to this file"))
             continue
         for link in _load_chain(parent, tree, [*seen, file]):

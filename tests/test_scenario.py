@@ -65,6 +65,9 @@ def test_extends_overrides_from_its_date_and_inherits_the_rest(write):
     ("period: {start: 2020-01}\n", "period.start", "outside the study period"),
     ("population: {households: 0}\n", "population.households", "whole number > 0"),
     ("extends: nowhere.yaml\n", "extends", "not found"),
+    # found by the fuzzer: a mapping, or a name too long for the file system, raised OSError
+    ("extends: {" + "a" * 300 + ": 1}\n", "extends", "must be a file name or a list of file names"),
+    ("extends: " + "a" * 300 + ".yaml\n", "extends", "is not a usable file name"),
 ])
 def test_bad_input_names_file_key_and_what_is_allowed(write, text, key, words):
     path = write(text)
