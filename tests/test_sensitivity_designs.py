@@ -1,5 +1,4 @@
 """Morris and Sobol' designs: a planted dominant parameter ranks first (toy and real model); bad input refused."""
-import dataclasses
 import shutil
 
 import numpy as np
