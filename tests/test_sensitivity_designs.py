@@ -111,6 +111,27 @@ def test_same_indices_with_one_and_two_workers(small, morris_run, tmp_path):
     pd.testing.assert_frame_equal(table, morris_run[1])
 
 
+def test_an_interrupted_design_resumes_where_it_stopped(small, morris_run, tmp_path, monkeypatch):
+    from sim import ensemble
+    run_dir, tree = small
+    copy = tmp_path / run_dir.name
+    shutil.copytree(run_dir, copy)
+    real, calls = ensemble.replicate, []
+
+    def interrupted(task):
+        if len(calls) == 4:
+            raise KeyboardInterrupt  # Ctrl-C after four runs
+        calls.append(task[3].index)
+        return real(task)
+    monkeypatch.setattr(ensemble, "replicate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        sd.run_design(copy, tree, "morris", size=sd.MIN_TRAJECTORIES, workers=1, progress=False)
+    monkeypatch.setattr(ensemble, "replicate", lambda task: (calls.append(task[3].index), real(task))[1])
+    _, table = sd.run_design(copy, tree, "morris", size=sd.MIN_TRAJECTORIES, workers=1, progress=False)
+    assert sorted(calls) == list(range(sd.runs_needed("morris", len(KEPT), sd.MIN_TRAJECTORIES)))  # each once
+    pd.testing.assert_frame_equal(table, morris_run[1])
+
+
 def test_the_command_writes_the_table_once_and_the_chart(small, morris_run):
     run_dir, tree = small
     design_dir, table = morris_run
