@@ -220,8 +220,9 @@ def _port(text):
 
 
 def _sensitivity(args, tree):
-    from .sensitivity import run_command
-    print(run_command(args.run_dir, tree, args.method, args.seed))
+    from .sensitivity_designs import run_command
+    size = args.trajectories if "morris" in args.method else args.base_samples
+    print(run_command(args.run_dir, tree, args.method, args.seed, size, args.max_runs, args.workers))
     return 0
 
 
@@ -315,8 +316,14 @@ def main(argv=None):
     e.add_argument("--out", type=Path, default=Path("results"), help="where Save writes (nothing otherwise)")
     se = sub.add_parser("sensitivity", help="global sensitivity of T1-T3's figures to the uncertain parameters")
     se.add_argument("run_dir", type=Path, help="a finished ensemble directory")
-    se.add_argument("--method", nargs="+", default=["delta", "pawn", "rbd_fast"], choices=["delta", "pawn", "rbd_fast"],
-                    help="given-data methods on the ensemble's own draws (default: all three)")
+    se.add_argument("--method", nargs="+", default=["delta", "pawn", "rbd_fast"],
+                    choices=["delta", "pawn", "rbd_fast", "morris", "sobol"], help="given-data methods on the "
+                    "ensemble's own draws (default: all three), or morris or sobol: a design that runs its own "
+                    "model runs beside DIR (resumable)")
+    se.add_argument("--trajectories", type=_positive, help="Morris trajectories r: r(k+2) runs (default 4)")
+    se.add_argument("--base-samples", type=_positive, help="Sobol' base samples N, a power of 2: N(k+3) runs (default 8)")
+    se.add_argument("--max-runs", type=_positive, help="refuse a design above this many runs (default 1,000)")
+    se.add_argument("--workers", type=_positive, help="worker processes of a design (default: all cores)")
     se.add_argument("--seed", type=int, default=0)
     di = sub.add_parser("discover", help="PRIM: the parameter ranges where a target is met")
     di.add_argument("run_dir", type=Path, help="a finished ensemble directory")

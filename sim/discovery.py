@@ -233,36 +233,21 @@ def discover(run_dir, tree, target):
     return pd.DataFrame(rows), trajectory.assign(target=target)
 
 
-def chart(trajectory, lang="zh"):
-    """The peeling trade-off: density against coverage, the chosen box marked."""
-    from .charts.style import finish as _finish, labels_for as _labels, new_figure as _figure, package_colour as _colour
-    fig, axes, holder = _figure()
-    ax = axes[0, 0]
-    ax.plot(trajectory.coverage, trajectory.density, "-o", markersize=2.5, color=_colour(0))
-    chosen = trajectory[trajectory.chosen]
-    ax.plot(chosen.coverage, chosen.density, "o", markersize=7, color=_colour(1))
-    zh = lang == "zh"
-    ax.set_xlabel("覆盖率（达成运行中落在框内的比例）" if zh else "Coverage (share of runs meeting it inside the box)")
-    ax.set_ylabel("密度（框内达成的比例）" if zh else "Density (share meeting it inside the box)")
-    target = trajectory.target.iloc[0]
-    title = f"{target}：PRIM剥离的覆盖率与密度权衡" if zh else f"{target}: PRIM peeling, coverage against density"
-    source = "来源：sim discover（PRIM，Friedman与Fisher 1999）；大点为所选框" if zh else \
-        "Source: sim discover (PRIM, Friedman and Fisher 1999); large dot: the box chosen"
-    return _finish(fig, holder, title, [source], [], _labels(lang)), trajectory
-
-
 def write(run_dir, boxes, trajectory):
     """Write ``discovery.csv`` (never over another), the trajectory and the chart in zh and en."""
     from pathlib import Path
 
+    from . import storage
+    from .charts import ChartInputs
+    from .charts import discovery as chart
     from .charts.style import save
     run_dir = Path(run_dir)
     out = free_name(run_dir, "discovery", ".csv")
     target = boxes.target.iloc[0]
     for lang in ("zh", "en"):
-        fig, data = chart(trajectory, lang)
-        save(fig, data, free_name(run_dir / "charts", f"discovery_{target}_{lang}", ".png").with_suffix(""))
-    boxes.to_csv(out, index=False, encoding=CSV_ENCODING, float_format="%.6g", lineterminator="\n")
+        stem = free_name(run_dir / "charts", f"{chart.NAME}_{target}_{lang}", ".png").with_suffix("")
+        save(*chart.draw(ChartInputs(discovery=trajectory), lang), stem)
+    storage.write_csv(boxes, out, overwrite=False, index=False, encoding=CSV_ENCODING, float_format="%.6g")
     return out
 
 

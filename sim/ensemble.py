@@ -203,10 +203,12 @@ def _published(out, stem, partial):
 def _finished(out, stem, digest):
     """A complete, intact ensemble with these settings already in ``out``, or None.
 
-    Running a finished ensemble's command again returns it instead of writing a copy.
+    Running a finished ensemble's command again returns it instead of writing a copy. Files the
+    analyses added later (``targets.csv``, ``sensitivity.csv``, ``charts/``) do not make it foreign;
+    a changed or missing table does.
     """
     for candidate in sorted(out.glob(f"{stem}*")):
-        if candidate.is_dir() and not storage.manifest_problems(candidate, ensemble=digest):
+        if candidate.is_dir() and not storage.manifest_problems(candidate, strict=False, ensemble=digest):
             return candidate
     return None
 

@@ -43,8 +43,9 @@ def tables(directory):
                 source=f.parent.parent.name if key == "moments" else f.parent.name) for f in files], ignore_index=True)
     if "sensitivity" in out:
         tree = ParameterTree.load()
+        # a Morris or Sobol' design's table has no RBD-FAST shares of variance to sum
         out["assumption_share"] = {src: sensitivity.assumption_share(t, tree)
-                                   for src, t in out["sensitivity"].groupby("source")}
+                                   for src, t in out["sensitivity"].groupby("source") if (t.method == "rbd_fast").any()}
     return out
 
 

@@ -9,6 +9,8 @@ vectorised over parameters, because SALib 1.6's take minutes per figure with 100
 bootstrap (measured: its delta 14 s for 6 parameters and 10 resamples, its PAWN 3.7 s per call):
 PAWN with SALib's slices and statistic (a test checks they agree), delta with
 Plischke et al. (2013)'s given-data estimator (equal-count classes, Gaussian kernel densities).
+Morris and Sobol' designs, which run their own samples, and the command that writes the table
+and its chart (``sim/charts/sensitivity.py``) are in ``sim.sensitivity_designs``.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from SALib.analyze import rbd_fast
 from scipy.stats import qmc
 
 from .errors import InputError
-from .runner import CSV_ENCODING, free_name
+from .runner import CSV_ENCODING
 
 # The figures analysed (zh, en): the targets' figures and the 2025 income.
 FIGURES = {"T1": ("T1：2022年增长率", "T1: growth in 2022"),
@@ -38,7 +40,7 @@ BOOTSTRAP = 100         # bootstrap resamples for the confidence intervals
 CONF_LEVEL = 0.95       # confidence level of the intervals
 Z95 = 1.959964          # normal quantile SALib's half-widths use at CONF_LEVEL
 COLUMNS = ["target", "parameter", "index", "ci_low", "ci_high", "method"]
-TOP_CHART = 10          # parameters shown per figure in the chart
+TOP_CHART = 10          # parameters shown per figure (chart, summary)
 DUMMY = "(dummy)"       # a parameter nothing depends on: the noise floor of each index
 DUMMY_TAG = 0xD0        # entropy tag of the dummy's stream, apart from the ensemble's
 
@@ -82,8 +84,8 @@ def check_replications(replications, methods, where):
     """Fail clearly when an ensemble is too small for a method."""
     for m in methods:
         if m not in MIN_REPLICATIONS:
-            raise InputError(where, "--method", f"unknown method {m!r}; allowed: {', '.join(MIN_REPLICATIONS)}, "
-                             "(morris and sobol designs are not implemented)")
+            raise InputError(where, "--method", f"unknown method {m!r}; allowed: {', '.join(MIN_REPLICATIONS)} "
+                             "(or morris or sobol alone: designs that run their own samples)")
         if replications < MIN_REPLICATIONS[m]:
             raise InputError(where, "replications", f"{m} needs at least {MIN_REPLICATIONS[m]} replications, the "
                              f"ensemble has {replications}: run it again with --replications {MIN_REPLICATIONS[m]}")
@@ -214,6 +216,9 @@ def analyse(run_dir, tree, methods=GIVEN_DATA, seed=0):
     """Given-data sensitivity of a finished ensemble (checked first; nothing is written)."""
     from .targets import read_ensemble
     record, _ = read_ensemble(run_dir)
+    if record.get("draws") in ("morris", "sobol"):
+        raise InputError(run_dir, "run.json: draws", f"a {record['draws']} design, not Latin hypercube draws: "
+                         f"given-data methods need an ensemble of prior draws (`sim run ... --replications R`)")
     check_replications(record["replications"], methods, Path(run_dir))
     if not (Path(run_dir) / "draws.csv").is_file():
         raise InputError(run_dir, "draws.csv", "the ensemble has no parameter draws")
@@ -226,49 +231,6 @@ def ranking(table, target, method="delta", top=TOP_CHART):
     t = table[(table.target == target) & (table.method == method) & (table.parameter != DUMMY)]
     t = t.sort_values("index", ascending=False, kind="stable")
     return t if top is None else t.head(top)
-
-
-def chart(table, lang="zh", method="delta"):
-    """Horizontal bars: the top parameters per figure with their confidence intervals."""
-    from .parameters import ParameterTree
-    from .charts.style import finish as _finish, labels_for as _labels, new_figure as _figure, package_colour as _colour
-    tree, L = ParameterTree.load(), _labels(lang)
-    targets = [t for t in FIGURES if t in set(table.target)]
-    fig, axes, holder = _figure(nrows=len(targets), height=2.4 * max(1, len(targets)))
-    data = []
-    for ax, target in zip(axes[:, 0], targets):
-        top = ranking(table, target, method).iloc[::-1]
-        names = [_parameter_label(tree, p, lang) for p in top.parameter]
-        ax.barh(names, top["index"], color=_colour(0),
-                xerr=[top["index"] - top["ci_low"], top["ci_high"] - top["index"]], ecolor="#555555")
-        ax.axvline(noise_floor(table, target, method), color="#aa3333", linestyle="--", linewidth=0.8)
-        ax.set_title(FIGURES[target][0 if lang == "zh" else 1], fontsize=9, loc="left")
-        ax.tick_params(axis="y", labelsize=6)
-        data.append(top.assign(label=names))
-    title = {"zh": f"哪些参数决定目标（{method}指数，95%置信区间）",
-             "en": f"What decides the targets ({method} index, 95% intervals)"}[lang]
-    source = {"zh": "来源：sim sensitivity，基于集合自身的拉丁超立方抽样。*为假设参数；虚线为噪声下限（虚拟参数区间上端）",
-              "en": "Source: sim sensitivity on the ensemble's own Latin hypercube draws. * assumption; "
-                    "dashed: noise floor (upper end of a dummy parameter's interval)"}[lang]
-    return _finish(fig, holder, title, [source], [], L), pd.concat(data, ignore_index=True) if data else table
-
-
-def _parameter_label(tree, path, lang):
-    label = tree[path].metadata.get("label", {}) if path in tree.parameters else {}
-    return f"{label.get(lang, path)}" + ("*" if path in tree.parameters and
-                                        tree[path].metadata.get("assumption") else "")
-
-
-def write(run_dir, table):
-    """Write ``sensitivity.csv`` (never over another) and the chart in zh and en; returns the CSV path."""
-    from .charts.style import save
-    run_dir = Path(run_dir)
-    out = free_name(run_dir, "sensitivity", ".csv")
-    for lang in ("zh", "en"):
-        fig, data = chart(table, lang)
-        save(fig, data, free_name(run_dir / "charts", f"sensitivity_{lang}", ".png").with_suffix(""))
-    table.to_csv(out, index=False, encoding=CSV_ENCODING, float_format="%.6g", lineterminator="\n")
-    return out
 
 
 def assumption_share(table, tree, target="T1", method="rbd_fast"):
@@ -290,16 +252,3 @@ def assumption_share(table, tree, target="T1", method="rbd_fast"):
     a, b = float(t["index"][assumed].sum()), float(t["index"][~assumed].sum())
     return {"assumed": a, "sourced": b, "share_of_explained": a / (a + b) if a + b > 0 else float("nan"),
             "above_noise": len(t)}
-
-
-def run_command(run_dir, tree, methods=GIVEN_DATA, seed=0):
-    """``sim sensitivity``: analyse, write, and return a summary of the top parameters."""
-    table = analyse(run_dir, tree, tuple(methods), seed)
-    out = write(run_dir, table)
-    lines = [f"{out}: {len(table)} indices ({', '.join(sorted(set(table.method)))})"]
-    main = "delta" if "delta" in methods else methods[0]
-    for target in FIGURES:
-        top = ranking(table, target, main, top=5)
-        lines.append(f"{target} ({main}, noise floor {noise_floor(table, target, main):.3f}): " + "; ".join(
-            f"{r.parameter} {r.index:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in top.itertuples()))
-    return "\n".join(lines)

@@ -55,8 +55,17 @@ def sample(tree, replications, seed):
     if not paths or replications < 1:
         return pd.DataFrame(index=pd.RangeIndex(replications, name="replication"), columns=paths, dtype=float)
     u = qmc.LatinHypercube(d=len(paths), rng=np.random.default_rng(seed)).random(replications)
+    return from_quantiles(tree, paths, u)
+
+
+def from_quantiles(tree, paths, u):
+    """Each parameter's prior at quantiles ``u`` (runs x ``paths``, in (0, 1)): the inverse CDF.
+
+    The Latin hypercube maps its unit draws this way; so do the Morris and Sobol designs
+    (``sim.sensitivity_designs``), so every design samples the same priors.
+    """
     draws = {p: _distribution(tree[p].metadata["uncertainty"]).ppf(u[:, j]) for j, p in enumerate(paths)}
-    return pd.DataFrame(draws, index=pd.RangeIndex(replications, name="replication"))
+    return pd.DataFrame(draws, index=pd.RangeIndex(len(u), name="replication"))
 
 
 def _bounded(param, v):

@@ -304,7 +304,36 @@ def crowded(ensemble):
         "scenario": PACKAGES, "label_zh": [x.zh for x in labels], "label_en": [x.en for x in labels],
         "extra_cost_yuan": COMPARISON_COST, "gain_2025_median": gain,
         "gain_2025_p10": gain - GAIN_SPREAD * (gain > 0), "gain_2025_p90": gain + GAIN_SPREAD * (gain > 0)})
-    return charts.ChartInputs(ensembles, comparison, fit_all())
+    return charts.ChartInputs(ensembles, comparison, fit_all(), *_analyses())
+
+
+def _analyses(runs=200, parameters=14):
+    """A sensitivity table over real parameters (their long labels crowd the axis) and a PRIM
+    trajectory, both from made-up draws where the first parameter decides the figures."""
+    from sim import discovery, sensitivity
+    from sim.parameters import ParameterTree
+    from sim.uncertainties import uncertain_parameters
+    paths = uncertain_parameters(ParameterTree.load())[:parameters]
+    rng = np.random.default_rng(7)
+    draws = pd.DataFrame(rng.random((runs, parameters)), columns=paths)
+    y = 3 * draws[paths[0]] + draws[paths[1]] + rng.normal(0, 0.2, runs)
+    figures = pd.DataFrame({k: y * (i + 1) for i, k in enumerate(sensitivity.FIGURES)})
+    table = sensitivity.given_data(draws, figures, methods=["rbd_fast"])
+    _, trajectory = discovery.prim(draws, (y > y.median()).to_numpy())
+    return table, trajectory.assign(target="T1")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_analysis_charts_draw_only_with_their_tables(crowded, lang):
+    from sim.charts import discovery, sensitivity
+    from sim.sensitivity import TOP_CHART
+    for module in (sensitivity, discovery):
+        assert module.draw(charts.ChartInputs(crowded.ensembles), lang) is None
+        fig, data = module.draw(crowded, lang)
+        chinese = [t for t in _texts(fig) if CJK.search(t)]
+        assert (chinese if lang == "zh" else not chinese) and len(data) and fig.get_suptitle()
+    fig, data = sensitivity.draw(crowded, lang)
+    assert set(data.target) == set(crowded.sensitivity.target) and len(data) == 4 * TOP_CHART
 
 
 def _drawn_texts(fig):
@@ -343,7 +372,7 @@ def test_every_registered_chart_passes_a_look(crowded, lang):
     """No two labels overlap and none leaves the figure, with six packages to crowd them."""
     modules = charts.registered()
     assert [m.NAME for m in modules] == ["fan", "targets", "components", "below_line",
-                                         "cost_effect"]
+                                         "cost_effect", "sensitivity", "discovery"]
     faults = {}
     for module in modules:
         fig, _ = module.draw(crowded, lang)

@@ -18,7 +18,9 @@ A chart module (``sim/charts/fan.py`` is one) exposes
     the chart of a comparison (a ``ChartInputs``): ``(figure, data)``, or None when the inputs
     lack what it needs (the chart is then left out).
 
-``CHARTS`` lists the modules in the order the report shows them; ``render_all`` draws and saves
+``CHARTS`` lists the modules in the order the report shows them (``sensitivity`` and
+``discovery`` draw only when their tables are in the inputs, as ``sim sensitivity`` and
+``sim discover`` give them); ``render_all`` draws and saves
 each in both languages. Adding a chart means adding its module and naming it in ``CHARTS``.
 
 Examples
@@ -55,6 +57,8 @@ CHARTS = [
     "sim.charts.components",
     "sim.charts.below_line",
     "sim.charts.cost_effect",
+    "sim.charts.sensitivity",
+    "sim.charts.discovery",
 ]
 
 

@@ -83,11 +83,17 @@ class ChartInputs:
         ``comparison.csv`` of ``sim compare`` (one row per package).
     forecasts : dict, optional
         Comparator forecasts, as ``sim.forecast.fit_all`` returns them.
+    sensitivity : pandas.DataFrame, optional
+        A ``sensitivity.csv`` table (``sim sensitivity``).
+    discovery : pandas.DataFrame, optional
+        A PRIM peeling trajectory (``sim.discovery.discover``).
     """
 
     ensembles: list = field(default_factory=list)
     comparison: pd.DataFrame | None = None
     forecasts: dict | None = None
+    sensitivity: pd.DataFrame | None = None
+    discovery: pd.DataFrame | None = None
 
     @property
     def runs(self):
