@@ -45,17 +45,21 @@ def separate(persons, hazard, rng, employed=None):
 
     Returns
     -------
-    numpy.ndarray
-        Rows of the persons still employed, ascending.
+    rows, job : numpy.ndarray
+        Rows of the persons still employed, ascending, and their job kinds.
     """
     if employed is None:
         employed = np.flatnonzero(persons.job > NONE)
-    job = persons.job[employed]
-    employed, job = employed[job > NONE], job[job > NONE]
-    ends = rng.random(len(employed)) < hazard[job]
-    persons.job[employed[ends]] = NONE
-    persons.employer[employed[ends]] = -1
-    return employed[~ends]
+    job = persons.job.take(employed)
+    holds = job > NONE
+    employed, job = employed.compress(holds), job.compress(holds)
+    # ``take``: indexing by a small-integer array (int8 jobs here) is several times slower
+    ends = rng.random(len(employed)) < hazard.take(job)
+    gone = employed.compress(ends)
+    persons.job[gone] = NONE
+    persons.employer[gone] = -1
+    stays = ~ends
+    return employed.compress(stays), job.compress(stays)
 
 
 def in_season(P, month):
@@ -109,13 +113,13 @@ def accept_probability(job_utility, home, away):
     return 1.0 / (1.0 + np.exp(alternative - job_utility))
 
 
-def away_share_by_village(persons, employed, village, able):
+def away_share_by_village(away, village, able):
     """Share of each village's persons with labour ability who work away.
 
-    ``employed`` holds the rows of every employed person (at least), ``village`` each person's
-    village and ``able`` each village's persons with labour ability.
+    ``away`` holds the rows of the persons working away, ``village`` each person's village and
+    ``able`` each village's persons with labour ability.
     """
-    away = np.bincount(village[employed[persons.job[employed] == AWAY]], minlength=len(able))
+    away = np.bincount(village.take(away), minlength=len(able))
     return np.divide(away, able, out=np.zeros(len(able)), where=able > 0)
 
 
@@ -133,8 +137,8 @@ def search_probability(P):
 def searchers(persons, among, sick, prob, rng):
     """Rows of persons who look for work this month: idle participants ``among``, not in hospital;
     ``prob`` is ``search_probability``."""
-    idle = among[(persons.job[among] == NONE) & ~sick[among]]
-    return idle[rng.random(len(idle)) < prob[persons.ability[idle]]]
+    idle = among.compress((persons.job.take(among) == NONE) & ~sick.take(among))
+    return idle.compress(rng.random(len(idle)) < prob.take(persons.ability.take(idle)))
 
 
 def away_match_probability(trained, broker, P):
@@ -154,13 +158,13 @@ def hiring_priority(monitored, weak, kind):
 
 def filled_jobs(persons, employed, providers):
     """Jobs held at each provider; ``employed`` holds the rows of every employed person (at least)."""
-    employer = persons.employer[employed]
+    employer = persons.employer.take(employed)
     return np.array([np.count_nonzero(employer == i) for i in range(len(providers))])
 
 
 def job_counts(persons, employed):
     """Persons by job kind (``JOBS``); ``employed`` holds the rows of exactly the employed persons."""
-    job = persons.job[employed]
+    job = persons.job.take(employed)
     return np.array([persons.n - len(employed)] + [np.count_nonzero(job == k) for k in range(1, len(JOBS))])
 
 
@@ -219,11 +223,11 @@ def pay(persons, sick, factor, P, wage_index, month, employed=None):
         Person rows and their wages.
     """
     rows = np.flatnonzero(persons.job > NONE) if employed is None else employed
-    rows = rows[~sick[rows]]
+    rows = rows.compress(~sick.take(rows))
+    job = persons.job.take(rows)
     if not in_season(P, month):
-        rows = rows[persons.job[rows] != AWAY]
-    job = persons.job[rows]
-    wage = market_wages(P, wage_index)[job] * np.where(job == POST, 1.0, factor[rows])
+        rows, job = rows.compress(job != AWAY), job.compress(job != AWAY)
+    wage = market_wages(P, wage_index).take(job) * np.where(job == POST, 1.0, factor.take(rows))
     return rows, wage
 
 
