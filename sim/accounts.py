@@ -71,7 +71,7 @@ def group_codes(h, villages):
             "cohort": h.cohort.astype(np.int64), "alleviated": h.alleviated.astype(np.int64),
             "monitored": (h.monitoring > 0).astype(np.int64),
             "migrant_kind": h.self_initiated.astype(np.int64),
-            "key_village": villages.key[h.village].astype(np.int64)}
+            "key_village": villages.key.take(h.village).astype(np.int64)}
 
 
 class Accounts:

@@ -219,7 +219,7 @@ class MigrantIncomeModel(mesa.Model):
         dibao, regular, spent = self.memo("regular", (P.transfers.pension, P.transfers.dibao),
                                             lambda: self.regular_transfers(P))
         residual = self.residual_ytd[ill]
-        basic, critical, oop = transfers.medical_payouts(cost, residual, h.insured[p.hh[ill]], P)
+        basic, critical, oop = transfers.medical_payouts(cost, residual, h.insured.take(p.hh.take(ill)), P)
         self.residual_ytd[ill] = residual
         # medical payouts and assistance only for the households with someone in hospital
         sick_hh, member = np.unique(p.hh[ill], return_inverse=True)
@@ -257,7 +257,7 @@ class MigrantIncomeModel(mesa.Model):
         """Each person's village and each village's persons with labour ability (fixed within a year)."""
         def compute():
             pop = self.population
-            village = pop.households.village[pop.persons.hh]
+            village = pop.households.village.take(pop.persons.hh)
             return village, np.bincount(village[pop.persons.ability > 0], minlength=len(pop.villages.key))
         return self.memo("village", None, compute)
 

@@ -126,7 +126,7 @@ def away_share_by_village(away, village, able):
 def participants(persons, P):
     """Rows of persons with labour ability who take part in the labour market (``labour.participation``)."""
     takes_part = np.array([0.0, P.labour.participation["weak"], P.labour.participation["full"]])
-    return np.flatnonzero(persons.attachment < takes_part[persons.ability])
+    return np.flatnonzero(persons.attachment < takes_part.take(persons.ability))
 
 
 def search_probability(P):
@@ -188,8 +188,8 @@ def recruit(pop, rows, weak, accept, providers, filled, rng):
         Per searcher, whether they were hired.
     """
     p = pop.persons
-    hh = p.hh[rows]
-    county, monitored = pop.households.county[hh], pop.households.monitoring[hh] > 0
+    hh = p.hh.take(rows)
+    county, monitored = pop.households.county.take(hh), pop.households.monitoring.take(hh) > 0
     in_county = {c: county == c for c in {a.county for a in providers} if c != -1}
     hired = np.zeros(len(rows), dtype=bool)
     for i, a in enumerate(providers):
@@ -250,7 +250,8 @@ def place_in_fujian(pop, places, rng):
     p, h = pop.persons, pop.households
     pool = np.flatnonzero((p.job == NONE) & (p.ability == 2))
     pool = pool[rng.permutation(len(pool))]
-    targeted = (h.monitoring[p.hh[pool]] > 0) | h.alleviated[p.hh[pool]]
+    hh = p.hh.take(pool)
+    targeted = (h.monitoring.take(hh) > 0) | h.alleviated.take(hh)
     pool = first_places(pool, targeted, int(places))
     p.job[pool] = AWAY
     return len(pool)
@@ -270,7 +271,7 @@ def train(pop, places, rng):
     p = pop.persons
     pool = np.flatnonzero((p.ability > 0) & ~p.trained)
     pool = pool[rng.permutation(len(pool))]
-    monitored = pop.households.monitoring[p.hh[pool]] > 0
+    monitored = pop.households.monitoring.take(p.hh.take(pool)) > 0
     pool = first_places(pool, monitored, int(places))
     p.trained[pool] = True
     return len(pool)

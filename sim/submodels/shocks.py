@@ -29,7 +29,7 @@ def risk_classes(age, chronic):
     """Rows of the persons in each illness risk class (age band x chronic illness)."""
     # int8 classes: numpy sorts small integers stably by radix sort, in one pass
     band = np.searchsorted(BAND_STARTS, np.arange(int(age.max(initial=0)) + 1), side="right") - 1  # by age
-    cls = (band[age] * 2 + chronic).astype(np.int8)
+    cls = (band.take(age) * 2 + chronic).astype(np.int8)
     order = np.argsort(cls, kind="stable")
     return np.split(order, np.cumsum(np.bincount(cls, minlength=2 * len(BAND_STARTS)))[:-1])
 

@@ -100,7 +100,7 @@ def pension_contributions(persons, h, P):
     """
     pen = P.transfers.pension
     pays = ((persons.age >= P.labour.working_age["min"]) & (persons.age < pen.age) & ~persons.student
-            & ~persons.disabled & ~h.dibao[persons.hh])
+            & ~persons.disabled & ~h.dibao.take(persons.hh))
     return np.where(pays, pen.contribution, 0.0)
 
 
