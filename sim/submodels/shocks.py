@@ -27,11 +27,10 @@ BAND_STARTS = np.array([0, 45, 60])
 
 def risk_classes(age, chronic):
     """Rows of the persons in each illness risk class (age band x chronic illness)."""
-    # int8 classes: numpy sorts small integers stably by radix sort, in one pass
     band = np.searchsorted(BAND_STARTS, np.arange(int(age.max(initial=0)) + 1), side="right") - 1  # by age
     cls = (band.take(age) * 2 + chronic).astype(np.int8)
-    order = np.argsort(cls, kind="stable")
-    return np.split(order, np.cumsum(np.bincount(cls, minlength=2 * len(BAND_STARTS)))[:-1])
+    # each class's rows ascending: what a stable sort by class split by class gives, a few times faster
+    return [np.flatnonzero(cls == k) for k in range(2 * len(BAND_STARTS))]
 
 
 def class_probability(P):
