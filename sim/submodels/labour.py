@@ -191,17 +191,25 @@ def recruit(pop, rows, weak, accept, providers, filled, rng):
     hh = p.hh.take(rows)
     county, monitored = pop.households.county.take(hh), pop.households.monitoring.take(hh) > 0
     in_county = {c: county == c for c in {a.county for a in providers} if c != -1}
-    hired = np.zeros(len(rows), dtype=bool)
+    accept_by_kind = np.ascontiguousarray(accept.T)  # a row per finite job kind: cheap gathers
+    free = np.ones(len(rows), dtype=bool)  # not hired yet
     for i, a in enumerate(providers):
         k = JOBS.index(a.kind)
-        pool = np.flatnonzero(~hired if a.county == -1 else ~hired & in_county[a.county])
-        willing = pool[rng.random(len(pool)) < accept[pool, FINITE_JOBS.index(k)]]
-        if a.capacity <= filled[i] or len(willing) == 0:
-            continue  # hire() would take no one and draw nothing
-        take = a.hire(willing, hiring_priority(monitored[willing], weak[willing], k), filled[i])
-        p.job[rows[take]], p.employer[rows[take]] = k, i
-        hired[take] = True
-    return hired
+        candidates = free if a.county == -1 else free & in_county[a.county]
+        if a.capacity <= filled[i]:
+            # no free job: hire() would take no one and draw nothing, but the offers are still
+            # drawn, so that the random stream is the same whatever the capacities
+            rng.random(np.count_nonzero(candidates))
+            continue
+        pool = np.flatnonzero(candidates)
+        willing = pool.compress(rng.random(len(pool)) < accept_by_kind[FINITE_JOBS.index(k)].take(pool))
+        if len(willing) == 0:
+            continue
+        take = a.hire(willing, hiring_priority(monitored.take(willing), weak.take(willing), k), filled[i])
+        hired_rows = rows.take(take)
+        p.job[hired_rows], p.employer[hired_rows] = k, i
+        free[take] = False
+    return ~free
 
 
 def go_away(persons, rows, home, away, away_chance, rng):
