@@ -194,7 +194,7 @@ class MigrantIncomeModel(mesa.Model):
         paid_job = p.job.take(paid)
         ledger.part("industry_wages", wage.compress(INDUSTRY_JOB.take(paid_job)).sum())
         ledger.spend("public_posts", wage.compress(paid_job == labour.POST).sum())
-        self.months_employed[employed] += 1  # ``employed`` holds exactly the employed persons
+        self.months_employed += p.job > labour.NONE  # faster than an increment at the employed rows
         self.job_counts = labour.job_counts(p, employed)
         self.employed = employed
         self.away_months += int(self.job_counts[labour.AWAY])
