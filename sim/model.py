@@ -220,7 +220,8 @@ class MigrantIncomeModel(mesa.Model):
                                             lambda: self.regular_transfers(P))
         hh_ill = p.hh.take(ill)
         residual = self.residual_ytd[ill]
-        basic, critical, oop = transfers.medical_payouts(cost, residual, h.insured.take(hh_ill), P)
+        basic, critical, oop = transfers.medical_payouts(
+            cost, residual, h.insured.take(hh_ill), P, self.memo("tiers", P, lambda: transfers.critical_tiers(P)))
         self.residual_ytd[ill] = residual
         # medical payouts and assistance only for the households with someone in hospital
         # (sums by household over all households, then taken: cheaper than np.unique's sort)

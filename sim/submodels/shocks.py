@@ -61,8 +61,12 @@ def fall_ill(members, n, P, rng, chances=None):
         Rows of the persons in hospital and their inpatient costs (yuan).
     """
     chances = class_probability(P) if chances is None else chances
-    ill = np.concatenate([m[rng.choice(len(m), rng.binomial(len(m), p), replace=False)]
-                          for p, m in zip(chances, members)])
+    ill = [np.zeros(0, dtype=np.intp)]
+    for p, m in zip(chances, members):
+        k = rng.binomial(len(m), p)
+        if k > 0:  # choosing no one draws nothing: skipping the call keeps the random stream
+            ill.append(m.take(rng.choice(len(m), k, replace=False)))
+    ill = np.concatenate(ill)
     sick = np.zeros(n, dtype=bool)
     sick[ill] = True
     return sick, ill, inpatient_cost(len(ill), P, rng)
