@@ -50,16 +50,18 @@ def separate(persons, hazard, rng, employed=None):
     """
     if employed is None:
         employed = np.flatnonzero(persons.job > NONE)
+    # ``take``: indexing by a small-integer array (int8 jobs here) is several times slower. Masks
+    # that keep nearly all rows select by indexing, the others by ``compress``: numpy's boolean
+    # indexing is fast for dense masks and several times slower than ``compress`` for mixed ones.
     job = persons.job.take(employed)
     holds = job > NONE
-    employed, job = employed.compress(holds), job.compress(holds)
-    # ``take``: indexing by a small-integer array (int8 jobs here) is several times slower
+    employed, job = employed[holds], job[holds]
     ends = rng.random(len(employed)) < hazard.take(job)
     gone = employed.compress(ends)
     persons.job[gone] = NONE
     persons.employer[gone] = -1
     stays = ~ends
-    return employed.compress(stays), job.compress(stays)
+    return employed[stays], job[stays]
 
 
 def in_season(P, month):
@@ -231,7 +233,7 @@ def pay(persons, sick, factor, P, wage_index, month, employed=None):
         Person rows and their wages.
     """
     rows = np.flatnonzero(persons.job > NONE) if employed is None else employed
-    rows = rows.compress(~sick.take(rows))
+    rows = rows[~sick.take(rows)]  # few are in hospital: a dense mask (see ``separate``)
     job = persons.job.take(rows)
     if not in_season(P, month):
         rows, job = rows.compress(job != AWAY), job.compress(job != AWAY)
