@@ -47,12 +47,24 @@ class Ledger:
     """One month's household income by component and public spending by lever (yuan)."""
 
     def __init__(self, n_households):
-        self.income = {c: np.zeros(n_households) for c in COMPONENTS}
+        self.n = n_households
+        self._income = {}
         self.fiscal = dict.fromkeys(LEVERS, 0.0)
         self.parts = {}
 
     def add(self, component, amounts):
-        self.income[component] += amounts
+        """Add ``amounts`` (yuan, an array by household) to ``component`` (one of ``COMPONENTS``)."""
+        if component not in COMPONENTS:
+            raise KeyError(f"no income component {component!r}; allowed: {COMPONENTS}")
+        old = self._income.get(component)
+        # the first amounts are stored as zeros plus amounts would be (0.0 + x: a new array, and
+        # -0.0 becomes 0.0), without building and adding to the zeros
+        self._income[component] = np.add(amounts, 0.0) if old is None else np.add(old, amounts, out=old)
+
+    def income(self, component):
+        """The month's ``component`` income by household (yuan)."""
+        got = self._income.get(component)
+        return np.zeros(self.n) if got is None else got
 
     def part(self, name, yuan):
         """Note that ``yuan`` of what was added to ``PARTS[name]``'s component is that part."""
@@ -62,7 +74,7 @@ class Ledger:
         self.fiscal[lever] += float(yuan)
 
     def total(self):
-        return sum(self.income.values())
+        return sum(self.income(c) for c in COMPONENTS)
 
 
 def group_codes(h, villages):
@@ -71,7 +83,7 @@ def group_codes(h, villages):
             "cohort": h.cohort.astype(np.int64), "alleviated": h.alleviated.astype(np.int64),
             "monitored": (h.monitoring > 0).astype(np.int64),
             "migrant_kind": h.self_initiated.astype(np.int64),
-            "key_village": villages.key[h.village].astype(np.int64)}
+            "key_village": villages.key.take(h.village).astype(np.int64)}
 
 
 class Accounts:
@@ -104,7 +116,7 @@ class Accounts:
         (persons by job kind) and ``labour`` (persons with labour ability), if known, save a pass."""
         self.months.append(month)
         self.by_cell.append(np.stack([self.persons_by_cell, *(np.bincount(
-            self.cell, weights=ledger.income[c], minlength=self.n_cells) for c in COMPONENTS)], axis=1))
+            self.cell, weights=ledger.income(c), minlength=self.n_cells) for c in COMPONENTS)], axis=1))
         if jobs is None:
             jobs = np.bincount(persons.job, minlength=len(JOBS))
         if labour is None:

@@ -49,14 +49,15 @@ class JobProvider(mesa.Agent):
         Returns
         -------
         numpy.ndarray
-            The hired subset of ``applicants``.
+            The hired subset of ``applicants`` (a set: its order means nothing).
         """
         free = self.capacity - filled
         if free <= 0 or len(applicants) == 0:
             return applicants[:0]
         order = self.model.rng.permutation(len(applicants))
-        order = order[np.argsort(-np.asarray(priority)[order], kind="stable")]
-        return np.asarray(applicants)[order[:free]]
+        if len(applicants) > free:  # otherwise all are hired, whatever the order
+            order = order[np.argsort(-np.asarray(priority)[order], kind="stable")][:free]
+        return np.asarray(applicants)[order]
 
 
 class Employer(JobProvider):

@@ -17,6 +17,9 @@ from .agents import create_meso_agents
 from .population import COUNTIES, CROPS
 from .submodels import demography, industry, labour, monitoring, shocks, transfers
 
+# Whether each job kind's wages count as income from industries (``accounts.INDUSTRY_JOBS``).
+INDUSTRY_JOB = np.isin(np.arange(len(labour.JOBS)), acc.INDUSTRY_JOBS)
+
 
 class MigrantIncomeModel(mesa.Model):
     """Monthly simulation of migrant household incomes.
@@ -164,33 +167,34 @@ class MigrantIncomeModel(mesa.Model):
     def labour_market(self, P, date, sick, ledger):
         pop, p = self.population, self.population.persons
         # last month's employed (jobs change between months only in January and by illness)
-        employed = labour.separate(p, self.memo("hazard", P, lambda: labour.separation_hazard(P)), self.rng,
-                                   self.employed)
+        employed, job = labour.separate(p, self.memo("hazard", P, lambda: labour.separation_hazard(P)), self.rng,
+                                        self.employed)
         among = self.memo("participants", P.labour.participation, lambda: labour.participants(p, P))
         factor = self.memo("wage_factor", (P.labour.weak_wage_factor, P.labour.skill_premium),
                            lambda: labour.personal_wage_factor(p, slice(None), P))
         rows = labour.searchers(p, among, sick, self.memo("search", P, lambda: labour.search_probability(P)),
                                 self.rng)
         person_village, able = self.village_labour()
-        village = person_village[rows]
-        weak = p.ability[rows] == 1
+        village = person_village.take(rows)
+        weak = p.ability.take(rows) == 1
         wages = self.memo("wages", (P, self.wage_index), lambda: labour.market_wages(P, self.wage_index))
-        home, away, finite = labour.utilities(
-            wages, factor[rows], weak, labour.away_share_by_village(p, employed, person_village, able)[village],
-            self.wage_index, P)
+        away_share = labour.away_share_by_village(employed.compress(job == labour.AWAY), person_village, able)
+        home, away, finite = labour.utilities(wages, factor.take(rows), weak, away_share.take(village),
+                                              self.wage_index, P)
         hired = labour.recruit(pop, rows, weak, labour.accept_probability(finite, home[:, None], away[:, None]),
                                self.providers, labour.filled_jobs(p, employed, self.providers), self.rng)
-        broker = self.memo("brokers", None, lambda: np.array([b.active for b in self.brokers]))[village]
+        broker = self.memo("brokers", None, lambda: np.array([b.active for b in self.brokers])).take(village)
         left = ~hired
         labour.go_away(p, rows[left], home[left], away[left],
-                       labour.away_match_probability(p.trained[rows[left]], broker[left], P), self.rng)
+                       labour.away_match_probability(p.trained.take(rows[left]), broker[left], P), self.rng)
         # the employed now: those still employed after separations and the searchers who found work
-        employed = np.sort(np.concatenate([employed, rows[p.job[rows] > labour.NONE]]), kind="stable")
+        employed = np.sort(np.concatenate([employed, rows.compress(p.job.take(rows) > labour.NONE)]), kind="stable")
         paid, wage = labour.pay(p, sick, factor, P, self.wage_index, date.month, employed)
-        ledger.add("wages", np.bincount(p.hh[paid], weights=wage, minlength=pop.households.n))
-        ledger.part("industry_wages", wage[np.isin(p.job[paid], acc.INDUSTRY_JOBS)].sum())
-        ledger.spend("public_posts", wage[p.job[paid] == labour.POST].sum())
-        self.months_employed += p.job > labour.NONE
+        ledger.add("wages", np.bincount(p.hh.take(paid), weights=wage, minlength=pop.households.n))
+        paid_job = p.job.take(paid)
+        ledger.part("industry_wages", wage.compress(INDUSTRY_JOB.take(paid_job)).sum())
+        ledger.spend("public_posts", wage.compress(paid_job == labour.POST).sum())
+        self.months_employed += p.job > labour.NONE  # faster than an increment at the employed rows
         self.job_counts = labour.job_counts(p, employed)
         self.employed = employed
         self.away_months += int(self.job_counts[labour.AWAY])
@@ -214,16 +218,19 @@ class MigrantIncomeModel(mesa.Model):
         n = h.n
         dibao, regular, spent = self.memo("regular", (P.transfers.pension, P.transfers.dibao),
                                             lambda: self.regular_transfers(P))
+        hh_ill = p.hh.take(ill)
         residual = self.residual_ytd[ill]
-        basic, critical, oop = transfers.medical_payouts(cost, residual, h.insured[p.hh[ill]], P)
+        basic, critical, oop = transfers.medical_payouts(
+            cost, residual, h.insured.take(hh_ill), P, self.memo("tiers", P, lambda: transfers.critical_tiers(P)))
         self.residual_ytd[ill] = residual
         # medical payouts and assistance only for the households with someone in hospital
-        sick_hh, member = np.unique(p.hh[ill], return_inverse=True)
-        oop_hh = np.bincount(member, weights=oop, minlength=len(sick_hh))
+        # (sums by household over all households, then taken: cheaper than np.unique's sort)
+        sick_hh = np.flatnonzero(np.bincount(hh_ill, minlength=n))
+        oop_hh = np.bincount(hh_ill, weights=oop, minlength=n).take(sick_hh)
         assistance = transfers.temporary_assistance(oop_hh, P)
         received = regular.copy()
-        received[sick_hh] = (regular[sick_hh] + assistance
-                             + np.bincount(member, weights=basic + critical, minlength=len(sick_hh)))
+        received[sick_hh] = (regular.take(sick_hh) + assistance
+                             + np.bincount(hh_ill, weights=basic + critical, minlength=n).take(sick_hh))
         ledger.spend("pensions", spent[0])
         ledger.spend("dibao", spent[1])
         ledger.spend("temporary_assistance", assistance.sum())
@@ -253,7 +260,7 @@ class MigrantIncomeModel(mesa.Model):
         """Each person's village and each village's persons with labour ability (fixed within a year)."""
         def compute():
             pop = self.population
-            village = pop.households.village[pop.persons.hh]
+            village = pop.households.village.take(pop.persons.hh)
             return village, np.bincount(village[pop.persons.ability > 0], minlength=len(pop.villages.key))
         return self.memo("village", None, compute)
 

@@ -107,7 +107,7 @@ def primary_earners(hh, full, attachment, rng):
     """
     has = np.zeros(int(hh.max()) + 1 if len(hh) else 0, dtype=bool)
     has[hh[full & (attachment == 0)]] = True
-    rows = np.flatnonzero(full & ~has[hh])
+    rows = np.flatnonzero(full & ~has.take(hh))
     rows = rows[rng.permutation(len(rows))]
     _, first = np.unique(hh[rows], return_index=True)
     return rows[first]
@@ -184,8 +184,8 @@ def _ages(P, size, rng):
     first[np.concatenate([[0], np.cumsum(size)[:-1]])] = True
     adult_bands = np.array([list(shares).index(k) for k in ADULT_BANDS])
     band[first] = adult_bands[_choose(rng, {k: shares[k] for k in ADULT_BANDS}, int(first.sum()))]
-    lo = np.array([AGE_BANDS[k][0] for k in shares])[band]
-    hi = np.array([AGE_BANDS[k][1] for k in shares])[band]
+    lo = np.array([AGE_BANDS[k][0] for k in shares]).take(band)
+    hi = np.array([AGE_BANDS[k][1] for k in shares]).take(band)
     return rng.integers(lo, hi + 1).astype(np.int16)
 
 

@@ -24,7 +24,7 @@ def adopt_livestock(h, n_villages, P, rng):
     (seed 004 实施方案 §二(一)1) add ``industry.leading_industry_gain`` to the chance of starting."""
     pp, c, s = P.population, P.industry.cattle, P.industry.sheep
     alive = h.size > 0
-    peers = village_share(h.cattle > 0, h.village, n_villages)[h.village]
+    peers = village_share(h.cattle > 0, h.village, n_villages).take(h.village)
     chance = c.adoption + c.peer_effect * peers + P.industry.leading_industry * P.industry.leading_industry_gain
     start = alive & (h.cattle == 0) & (rng.random(h.n) < np.minimum(chance, 1.0))
     stop = (h.cattle > 0) & (rng.random(h.n) < c.exit)
@@ -67,8 +67,8 @@ def crop_income(h, disaster, prices, P):
     """Net crop income at harvest (yuan per household) for households farming their land; the
     share sold online earns ``industry.crops.online_premium`` more (seed 004 实施方案 §二(一)1)."""
     cr = P.industry.crops
-    net = np.array([cr.net_per_mu[k] for k in CROPS])[h.crop] * (1.0 + cr.online_share * cr.online_premium)
-    loss = np.where(disaster[h.county], P.industry.disaster.loss, 0.0)
+    net = np.array([cr.net_per_mu[k] for k in CROPS]).take(h.crop) * (1.0 + cr.online_share * cr.online_premium)
+    loss = np.where(disaster.take(h.county), P.industry.disaster.loss, 0.0)
     return np.where(h.rents_out, 0.0, h.land * net * prices["crops"] * (1.0 - loss))
 
 
@@ -106,4 +106,4 @@ def dividends(h, n_villages, collectives, coops, P):
     for c in collectives:
         per_village[c.village] = c.payout_per_household(P)
     per_county = np.array([coop.dividend(P) for coop in coops])
-    return per_village[h.village] * (h.size > 0) + np.where(h.coop_member, per_county[h.county], 0.0)
+    return per_village.take(h.village) * (h.size > 0) + np.where(h.coop_member, per_county.take(h.county), 0.0)

@@ -45,17 +45,23 @@ def separate(persons, hazard, rng, employed=None):
 
     Returns
     -------
-    numpy.ndarray
-        Rows of the persons still employed, ascending.
+    rows, job : numpy.ndarray
+        Rows of the persons still employed, ascending, and their job kinds.
     """
     if employed is None:
         employed = np.flatnonzero(persons.job > NONE)
-    job = persons.job[employed]
-    employed, job = employed[job > NONE], job[job > NONE]
-    ends = rng.random(len(employed)) < hazard[job]
-    persons.job[employed[ends]] = NONE
-    persons.employer[employed[ends]] = -1
-    return employed[~ends]
+    # ``take``: indexing by a small-integer array (int8 jobs here) is several times slower. Masks
+    # that keep nearly all rows select by indexing, the others by ``compress``: numpy's boolean
+    # indexing is fast for dense masks and several times slower than ``compress`` for mixed ones.
+    job = persons.job.take(employed)
+    holds = job > NONE
+    employed, job = employed[holds], job[holds]
+    ends = rng.random(len(employed)) < hazard.take(job)
+    gone = employed.compress(ends)
+    persons.job[gone] = NONE
+    persons.employer[gone] = -1
+    stays = ~ends
+    return employed[stays], job[stays]
 
 
 def in_season(P, month):
@@ -109,20 +115,20 @@ def accept_probability(job_utility, home, away):
     return 1.0 / (1.0 + np.exp(alternative - job_utility))
 
 
-def away_share_by_village(persons, employed, village, able):
+def away_share_by_village(away, village, able):
     """Share of each village's persons with labour ability who work away.
 
-    ``employed`` holds the rows of every employed person (at least), ``village`` each person's
-    village and ``able`` each village's persons with labour ability.
+    ``away`` holds the rows of the persons working away, ``village`` each person's village and
+    ``able`` each village's persons with labour ability.
     """
-    away = np.bincount(village[employed[persons.job[employed] == AWAY]], minlength=len(able))
+    away = np.bincount(village.take(away), minlength=len(able))
     return np.divide(away, able, out=np.zeros(len(able)), where=able > 0)
 
 
 def participants(persons, P):
     """Rows of persons with labour ability who take part in the labour market (``labour.participation``)."""
     takes_part = np.array([0.0, P.labour.participation["weak"], P.labour.participation["full"]])
-    return np.flatnonzero(persons.attachment < takes_part[persons.ability])
+    return np.flatnonzero(persons.attachment < takes_part.take(persons.ability))
 
 
 def search_probability(P):
@@ -133,8 +139,8 @@ def search_probability(P):
 def searchers(persons, among, sick, prob, rng):
     """Rows of persons who look for work this month: idle participants ``among``, not in hospital;
     ``prob`` is ``search_probability``."""
-    idle = among[(persons.job[among] == NONE) & ~sick[among]]
-    return idle[rng.random(len(idle)) < prob[persons.ability[idle]]]
+    idle = among.compress((persons.job.take(among) == NONE) & ~sick.take(among))
+    return idle.compress(rng.random(len(idle)) < prob.take(persons.ability.take(idle)))
 
 
 def away_match_probability(trained, broker, P):
@@ -154,13 +160,13 @@ def hiring_priority(monitored, weak, kind):
 
 def filled_jobs(persons, employed, providers):
     """Jobs held at each provider; ``employed`` holds the rows of every employed person (at least)."""
-    employer = persons.employer[employed]
+    employer = persons.employer.take(employed)
     return np.array([np.count_nonzero(employer == i) for i in range(len(providers))])
 
 
 def job_counts(persons, employed):
     """Persons by job kind (``JOBS``); ``employed`` holds the rows of exactly the employed persons."""
-    job = persons.job[employed]
+    job = persons.job.take(employed)
     return np.array([persons.n - len(employed)] + [np.count_nonzero(job == k) for k in range(1, len(JOBS))])
 
 
@@ -184,20 +190,28 @@ def recruit(pop, rows, weak, accept, providers, filled, rng):
         Per searcher, whether they were hired.
     """
     p = pop.persons
-    hh = p.hh[rows]
-    county, monitored = pop.households.county[hh], pop.households.monitoring[hh] > 0
+    hh = p.hh.take(rows)
+    county, monitored = pop.households.county.take(hh), pop.households.monitoring.take(hh) > 0
     in_county = {c: county == c for c in {a.county for a in providers} if c != -1}
-    hired = np.zeros(len(rows), dtype=bool)
+    accept_by_kind = np.ascontiguousarray(accept.T)  # a row per finite job kind: cheap gathers
+    free = np.ones(len(rows), dtype=bool)  # not hired yet
     for i, a in enumerate(providers):
         k = JOBS.index(a.kind)
-        pool = np.flatnonzero(~hired if a.county == -1 else ~hired & in_county[a.county])
-        willing = pool[rng.random(len(pool)) < accept[pool, FINITE_JOBS.index(k)]]
-        if a.capacity <= filled[i] or len(willing) == 0:
-            continue  # hire() would take no one and draw nothing
-        take = a.hire(willing, hiring_priority(monitored[willing], weak[willing], k), filled[i])
-        p.job[rows[take]], p.employer[rows[take]] = k, i
-        hired[take] = True
-    return hired
+        candidates = free if a.county == -1 else free & in_county[a.county]
+        if a.capacity <= filled[i]:
+            # no free job: hire() would take no one and draw nothing, but the offers are still
+            # drawn, so that the random stream is the same whatever the capacities
+            rng.random(np.count_nonzero(candidates))
+            continue
+        pool = np.flatnonzero(candidates)
+        willing = pool.compress(rng.random(len(pool)) < accept_by_kind[FINITE_JOBS.index(k)].take(pool))
+        if len(willing) == 0:
+            continue
+        take = a.hire(willing, hiring_priority(monitored.take(willing), weak.take(willing), k), filled[i])
+        hired_rows = rows.take(take)
+        p.job[hired_rows], p.employer[hired_rows] = k, i
+        free[take] = False
+    return ~free
 
 
 def go_away(persons, rows, home, away, away_chance, rng):
@@ -219,11 +233,11 @@ def pay(persons, sick, factor, P, wage_index, month, employed=None):
         Person rows and their wages.
     """
     rows = np.flatnonzero(persons.job > NONE) if employed is None else employed
-    rows = rows[~sick[rows]]
+    rows = rows[~sick.take(rows)]  # few are in hospital: a dense mask (see ``separate``)
+    job = persons.job.take(rows)
     if not in_season(P, month):
-        rows = rows[persons.job[rows] != AWAY]
-    job = persons.job[rows]
-    wage = market_wages(P, wage_index)[job] * np.where(job == POST, 1.0, factor[rows])
+        rows, job = rows.compress(job != AWAY), job.compress(job != AWAY)
+    wage = market_wages(P, wage_index).take(job) * np.where(job == POST, 1.0, factor.take(rows))
     return rows, wage
 
 
@@ -246,7 +260,8 @@ def place_in_fujian(pop, places, rng):
     p, h = pop.persons, pop.households
     pool = np.flatnonzero((p.job == NONE) & (p.ability == 2))
     pool = pool[rng.permutation(len(pool))]
-    targeted = (h.monitoring[p.hh[pool]] > 0) | h.alleviated[p.hh[pool]]
+    hh = p.hh.take(pool)
+    targeted = (h.monitoring.take(hh) > 0) | h.alleviated.take(hh)
     pool = first_places(pool, targeted, int(places))
     p.job[pool] = AWAY
     return len(pool)
@@ -266,7 +281,7 @@ def train(pop, places, rng):
     p = pop.persons
     pool = np.flatnonzero((p.ability > 0) & ~p.trained)
     pool = pool[rng.permutation(len(pool))]
-    monitored = pop.households.monitoring[p.hh[pool]] > 0
+    monitored = pop.households.monitoring.take(p.hh.take(pool)) > 0
     pool = first_places(pool, monitored, int(places))
     p.trained[pool] = True
     return len(pool)

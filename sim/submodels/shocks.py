@@ -27,11 +27,10 @@ BAND_STARTS = np.array([0, 45, 60])
 
 def risk_classes(age, chronic):
     """Rows of the persons in each illness risk class (age band x chronic illness)."""
-    # int8 classes: numpy sorts small integers stably by radix sort, in one pass
     band = np.searchsorted(BAND_STARTS, np.arange(int(age.max(initial=0)) + 1), side="right") - 1  # by age
-    cls = (band[age] * 2 + chronic).astype(np.int8)
-    order = np.argsort(cls, kind="stable")
-    return np.split(order, np.cumsum(np.bincount(cls, minlength=2 * len(BAND_STARTS)))[:-1])
+    cls = (band.take(age) * 2 + chronic).astype(np.int8)
+    # each class's rows ascending: what a stable sort by class split by class gives, a few times faster
+    return [np.flatnonzero(cls == k) for k in range(2 * len(BAND_STARTS))]
 
 
 def class_probability(P):
@@ -62,8 +61,12 @@ def fall_ill(members, n, P, rng, chances=None):
         Rows of the persons in hospital and their inpatient costs (yuan).
     """
     chances = class_probability(P) if chances is None else chances
-    ill = np.concatenate([m[rng.choice(len(m), rng.binomial(len(m), p), replace=False)]
-                          for p, m in zip(chances, members)])
+    ill = [np.zeros(0, dtype=np.intp)]
+    for p, m in zip(chances, members):
+        k = rng.binomial(len(m), p)
+        if k > 0:  # choosing no one draws nothing: skipping the call keeps the random stream
+            ill.append(m.take(rng.choice(len(m), k, replace=False)))
+    ill = np.concatenate(ill)
     sick = np.zeros(n, dtype=bool)
     sick[ill] = True
     return sick, ill, inpatient_cost(len(ill), P, rng)

@@ -24,20 +24,26 @@ def dibao_topup(h, P):
     return np.where(h.dibao, gap * h.size / 12.0, 0.0)
 
 
-def critical_illness_cumulative(residual, P):
-    """Supplementary payout on a year's cumulative residual in-list cost (yuan), by tier and capped.
-
-    Tiers and limit: seed 004 乡村振兴健康保通知 §二(二).
-    """
+def critical_tiers(P):
+    """Tiers of the supplementary payout: (starts, ends, rates) of each tier (yuan, yuan, share)
+    and the yearly limit (yuan); seed 004 乡村振兴健康保通知 §二(二)."""
     hi = P.transfers.health_insurance
     starts = np.array(sorted(float(k) for k in hi.critical_rates))
     rates = np.array([hi.critical_rates[k] for k in sorted(hi.critical_rates, key=float)])
-    ends = np.append(starts[1:], np.inf)
+    return starts, np.append(starts[1:], np.inf), rates, hi.critical_limit
+
+
+def critical_illness_cumulative(residual, P, tiers=None):
+    """Supplementary payout on a year's cumulative residual in-list cost (yuan), by tier and capped.
+
+    Tiers and limit: seed 004 乡村振兴健康保通知 §二(二); ``tiers`` is ``critical_tiers(P)``, if known.
+    """
+    starts, ends, rates, limit = critical_tiers(P) if tiers is None else tiers
     paid = (np.clip(np.asarray(residual)[..., None] - starts, 0, ends - starts) * rates).sum(-1)
-    return np.minimum(paid, hi.critical_limit)
+    return np.minimum(paid, limit)
 
 
-def medical_payouts(cost, residual_ytd, insured, P):
+def medical_payouts(cost, residual_ytd, insured, P, tiers=None):
     """Split this month's inpatient costs into reimbursements and out-of-pocket costs.
 
     Parameters
@@ -48,6 +54,8 @@ def medical_payouts(cost, residual_ytd, insured, P):
         Each person's residual cost so far this year, updated in place.
     insured : numpy.ndarray of bool
         Whether each person holds 乡村振兴健康保.
+    tiers : tuple, optional
+        ``critical_tiers(P)``, if already known.
 
     Returns
     -------
@@ -58,7 +66,7 @@ def medical_payouts(cost, residual_ytd, insured, P):
     residual = cost - basic
     before = residual_ytd.copy()
     residual_ytd += residual
-    after_before = critical_illness_cumulative(np.stack([residual_ytd, before]), P)
+    after_before = critical_illness_cumulative(np.stack([residual_ytd, before]), P, tiers)
     critical = np.where(insured, after_before[0] - after_before[1], 0.0)
     return basic, critical, residual - critical
 
@@ -100,7 +108,7 @@ def pension_contributions(persons, h, P):
     """
     pen = P.transfers.pension
     pays = ((persons.age >= P.labour.working_age["min"]) & (persons.age < pen.age) & ~persons.student
-            & ~persons.disabled & ~h.dibao[persons.hh])
+            & ~persons.disabled & ~h.dibao.take(persons.hh))
     return np.where(pays, pen.contribution, 0.0)
 
 
