@@ -17,5 +17,5 @@ def run_command(scenario_file, tree, draws, seed, households, out, workers):
     target = abc.write(result, abc.PARAMETERS, out, f"calibration-{scenario.name}-seed{seed}-h{households}-n{draws}",
                        record)
     moments = __import__("pandas").read_csv(target / "moments.csv", encoding="utf-8-sig")
-    return (moments[["moment", "target", "tolerance", "simulated_mean", "simulated_sd", "inside"]].to_string(index=False)
+    return (moments[["moment", "target", "bound", "tolerance", "simulated_mean", "simulated_sd", "inside", "fitted"]].to_string(index=False)
             + f"\n{int(result.accepted.sum())} of {draws} draws accepted; written to {target}")

@@ -27,10 +27,13 @@ from ..errors import InputError
 from ..runner import CSV_ENCODING, free_name, run
 from . import moments as mom
 
-# The parameters the 2021 moments identify: participation and the away wage set income, the
-# wage share and the workers away (their files say they were hand-calibrated to the income).
-PARAMETERS = ("labour.participation", "labour.wage.away")
-DRAWS = 60          # prior draws by default (about 1.5 s each on 1 core at HOUSEHOLDS)
+# The parameters the 2021 moments identify (identification.csv shows which moment moves which):
+# participation and the away wage set income, the wage share and the workers away (their files say
+# they were hand-calibrated to the income); business profit and crop net income per mu set the
+# operating share; the mean household size sets persons per household.
+PARAMETERS = ("labour.participation", "labour.wage.away", "industry.business.monthly_profit",
+              "industry.crops.net_per_mu", "population.household_size")
+DRAWS = 60          # prior draws by default (as `sim calibrate`; about 0.6 s each on 1 core at HOUSEHOLDS)
 HOUSEHOLDS = 2000   # households per draw by default (2021 only)
 CAL_TAG = 0xCA1     # entropy tag of the calibration's streams
 
@@ -97,6 +100,8 @@ def identification(result, parameters):
     X = (X - X.mean()) / X.std(ddof=0)
     rows = []
     for m in mom.MOMENTS:
+        if m.key not in result:
+            continue
         y = result[m.key]
         sd = y.std(ddof=0)
         coef = np.linalg.lstsq(np.column_stack([np.ones(len(X)), X]), (y - y.mean()) / (sd or 1), rcond=None)[0][1:]

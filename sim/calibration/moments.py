@@ -24,6 +24,13 @@ class Moment:
     tolerance: float  # half-width of the band the source supports, same unit
     unit: str
     source: str
+    at_most: bool = False  # the source gives a ceiling: only a value above target + tolerance is off
+    fitted: bool = True    # False: reported in the table but not used to accept draws (see its comment)
+
+    def error(self, value):
+        """Distance of ``value`` from the fact in tolerances (1 or less: inside)."""
+        gap = value - self.target
+        return max(gap, 0.0) / self.tolerance if self.at_most else abs(gap) / self.tolerance
 
 
 MOMENTS = (
@@ -41,7 +48,34 @@ MOMENTS = (
     # Jingxing village, Lingwu: 2,692 people in 593 households; one village: +/- 0.5.
     Moment("household_size", "户均人口", "Persons per household", 4.54, 0.5, "person/household",
            "sim/data/household_facts.csv household_size_migrant_village (Ningxia Daily, 2022-01-12)"),
+    # Hongsibao Q1 2018: net operating income 185 of 1,573.2 yuan (0.118). A first quarter holds little
+    # harvest income, so a year's share is higher; the 2012 survey of 576 relocated households puts it
+    # under 10%. The two pull opposite ways: +/- 0.08 (0.04-0.20) covers both and the seasonal bias.
+    # The third Hongsibao component (property and transfers, 1 - 0.61 - 0.118) is not a separate
+    # moment: with the wage and operating shares it is already fixed.
+    Moment("operating_share", "经营净收入占比", "Operating share of income", 0.118, 0.08, "/1",
+           "sim/data/household_facts.csv operating_share_hongsibao_migrants (Hongsibao statistics, Q1 2018) "
+           "and wage_share_migrant_survey_2012 (operating under 10%)"),
+    # Seed 000 第一章第二节: nearly 50,000 unstable or edge people (脱贫不稳定和边缘易致贫人口) in all of
+    # Ningxia; even if every one of them were a migrant, at most 50,000 / 1,232,600 relocated people
+    # (household_facts relocated_people_ningxia_all_rounds) = 4.1% are monitored: a ceiling, with
+    # +/- 0.005 for '近5万' and for persons against households. Not fitted: the engine monitors every
+    # household below the monitoring line (sim/submodels/monitoring.py): 9-15% of households over
+    # the 60 prior draws of `sim calibrate` at its defaults (measured), so no calibrated parameter
+    # within its prior brings it under the ceiling and using it would reject every draw. It stays
+    # in the table as a finding about the monitoring rule.
+    Moment("monitored_share", "监测户占比", "Share of households monitored", 50000 / 1232600, 0.005, "/1",
+           "seed 000 第一章第二节 (近5万脱贫不稳定和边缘易致贫人口) over household_facts "
+           "relocated_people_ningxia_all_rounds (1,232,600)", at_most=True, fitted=False),
 )
+# Facts without a moment, and why:
+# - migrant workers' pay (seed 002 第一章(三): nearly 50,000 in Fujian earn over 1 billion yuan a year,
+#   about 20,000 yuan per worker-year; seed 004 四大提升行动 §二(三): 3.5 billion over 200,000
+#   person-times, 17,500 yuan each, a 2022 goal): the tables have no wages of workers away
+#   (households_yearly has their number, income_yearly all wages together), so there is no simulated
+#   counterpart; the figures are cited in labour/wage/away.yaml as a check of its prior instead.
+# - the dibao share of migrant households: no seed or stored source gives it.
+
 BY_KEY = {m.key: m for m in MOMENTS}
 
 
@@ -55,12 +89,14 @@ def simulated(tables, year=YEAR):
     return {"income": float(y.loc["disposable", "yuan_per_person"]),
             "wage_share": float(y.loc["wages", "yuan_per_person"] / y.loc["disposable", "yuan_per_person"]),
             "away_per_household": float(h["away_workers_mean"] / households),
-            "household_size": float(y.loc["disposable", "persons"] / households)}
+            "household_size": float(y.loc["disposable", "persons"] / households),
+            "operating_share": float(y.loc["operating", "yuan_per_person"] / y.loc["disposable", "yuan_per_person"]),
+            "monitored_share": float(h["monitored_share"])}
 
 
 def distance(values, moments=MOMENTS):
-    """The largest moment error in tolerances: 1 or less means every moment is inside its band."""
-    return max(abs(values[m.key] - m.target) / m.tolerance for m in moments)
+    """The largest error of the fitted moments in tolerances: 1 or less means each is inside its band."""
+    return max(m.error(values[m.key]) for m in moments if m.fitted)
 
 
 def table(simulations, moments=MOMENTS):
@@ -75,5 +111,6 @@ def table(simulations, moments=MOMENTS):
         rows.append({"moment": m.key, "label_zh": m.label_zh, "label_en": m.label_en, "target": m.target,
                      "tolerance": m.tolerance, "unit": m.unit, "simulated_mean": v.mean(),
                      "simulated_sd": v.std(ddof=1) if len(v) > 1 else 0.0,
-                     "inside": bool(abs(v.mean() - m.target) <= m.tolerance), "source": m.source})
+                     "inside": bool(m.error(v.mean()) <= 1.0), "bound": "at most" if m.at_most else "within",
+                     "fitted": m.fitted, "source": m.source})
     return pd.DataFrame(rows)
