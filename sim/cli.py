@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from .calibration.abc import DRAWS as CALIBRATION_DRAWS, HOUSEHOLDS as CALIBRATION_HOUSEHOLDS
 from .errors import DiskFullError, FolderLockedError, InputError, InputErrors
 from .parameters import ParameterTree
 from .runner import run, run_record, write_run
@@ -263,8 +264,10 @@ def main(argv=None):
                    "calibrated (the newest `sim calibrate` directory under --out) or a calibration directory")
     ca = sub.add_parser("calibrate", help="calibrate the base year to its facts (rejection ABC)")
     ca.add_argument("scenario", type=Path, nargs="?", default=Path("scenarios/baseline.yaml"))
-    ca.add_argument("--draws", type=_positive, default=60, help="prior draws (default 60)")
-    ca.add_argument("--households", type=_positive, default=2000, help="households per draw (default 2,000)")
+    ca.add_argument("--draws", type=_positive, default=CALIBRATION_DRAWS,
+                    help=f"prior draws (default {CALIBRATION_DRAWS})")
+    ca.add_argument("--households", type=_positive, default=CALIBRATION_HOUSEHOLDS,
+                    help=f"households per draw (default {CALIBRATION_HOUSEHOLDS:,})")
     ca.add_argument("--seed", type=int, default=0)
     ca.add_argument("--workers", type=_positive, default=1)
     ca.add_argument("--out", type=Path, default=Path("results"))

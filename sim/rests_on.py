@@ -72,9 +72,12 @@ def section(directory):
     if "moments" in found:
         parts.append("<h3>基年校准 · Base-year calibration</h3><p>每个2021年事实、其来源的精度（容差）以及校准后的"
                      "模拟值（接受的抽样的均值和标准差）。· Each 2021 fact, its source's precision (tolerance) and "
-                     "the calibrated simulation (mean and sd over the accepted draws).</p>")
-        parts.append(_table(found["moments"], ["source", "label_zh", "label_en", "target", "tolerance",
-                                               "simulated_mean", "simulated_sd", "inside"]))
+                     "the calibrated simulation (mean and sd over the accepted draws); bound at_most: the source gives a "
+                     "ceiling; fitted False: reported, not used to accept draws.</p>")
+        moments = found["moments"]  # "bound" (within / at_most) and "fitted" came later: older tables lack them
+        parts.append(_table(moments, ["source", "label_zh", "label_en", "target", "tolerance",
+                                      *[c for c in ("bound", "fitted") if c in moments],
+                                      "simulated_mean", "simulated_sd", "inside"]))
     if "sensitivity" in found:
         s = found["sensitivity"]
         parts.append("<h3>敏感性排序 · Sensitivity ranking</h3><p>delta指数（矩独立，95%自助法区间）最高的参数；"
