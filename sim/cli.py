@@ -12,7 +12,7 @@ from .calibration.abc import DRAWS as CALIBRATION_DRAWS, HOUSEHOLDS as CALIBRATI
 from .errors import DiskFullError, FolderLockedError, InputError, InputErrors
 from .parameters import ParameterTree
 from .runner import run, run_record, write_run
-from .scenario import load_scenario
+from .scenario import load_scenario, recorded_overrides
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_WRITTEN = 1  # the input was fine but the results could not be written (disk full, folder busy)
@@ -104,7 +104,6 @@ def _run(args, tree):
 
 
 def _targets(args, tree):
-    import datetime as dt
     import json
     from .runner import free_name
     from .folders import find
@@ -113,9 +112,7 @@ def _targets(args, tree):
     args.run_dir = find(args.run_dir, "ensemble")
     record = json.loads((args.run_dir / "run.json").read_text(encoding="utf-8")) \
         if (args.run_dir / "run.json").is_file() else {"scenario": {"overrides": {}}}
-    overrides = {p: {dt.date.fromisoformat(d): v for d, v in vals.items()}
-                 for p, vals in record["scenario"].get("overrides", {}).items()}
-    results = evaluate(args.run_dir, tree.with_values(overrides))
+    results = evaluate(args.run_dir, tree.with_values(recorded_overrides(record)))
     print(results.summary())
     target = args.run_dir / "targets.csv"
     table = results.frame().to_csv(index=False, float_format="%.6g", lineterminator="\n")

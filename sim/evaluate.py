@@ -121,11 +121,10 @@ def interval_score(table, alpha=ALPHA):
 
 def realized_targets(realized, run_dir, tree):
     """Target probabilities with the comparators fixed at their realized values where given."""
-    import datetime as dt
+    from .scenario import recorded_overrides
     from .targets import evaluate
     record = json.loads((Path(run_dir) / "run.json").read_text(encoding="utf-8"))
-    tree = tree.with_values({p: {dt.date.fromisoformat(d): v for d, v in vals.items()}
-                             for p, vals in record["scenario"].get("overrides", {}).items()})
+    tree = tree.with_values(recorded_overrides(record))
     fixed = {s: dict(zip(g["year"], g["value_yuan"])) for s, g in realized.groupby("series")
              if s != MIGRANT}
     frame = evaluate(run_dir, tree, fixed=fixed).frame()

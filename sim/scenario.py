@@ -310,3 +310,9 @@ def load_scenario(file, tree=None, stress=None):
                     households=households, parameters=tree.with_values(merged), base_parameters=tree,
                     overrides=merged,
                     chain=tuple(str(f) for f, _, _ in reversed(chain)))
+
+
+def recorded_overrides(record):
+    """A run's scenario overrides as ``run.json`` records them (``{path: {"YYYY-MM-DD": value}}``), dated."""
+    return {p: {dt.date.fromisoformat(d): v for d, v in vals.items()}
+            for p, vals in record["scenario"].get("overrides", {}).items()}

@@ -21,7 +21,6 @@ floor of the replications' own randomness (each run has its own stream, as in an
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import numpy as np
@@ -135,9 +134,8 @@ def indices(method, paths, X, figures, seed=0):
 
 def scenario_of(record, tree):
     """The scenario an ensemble ran, rebuilt from its ``run.json`` over ``tree``'s parameter files."""
-    from .scenario import Scenario
-    s = record["scenario"]
-    overrides = {p: {dt.date.fromisoformat(d): v for d, v in vals.items()} for p, vals in s["overrides"].items()}
+    from .scenario import Scenario, recorded_overrides
+    s, overrides = record["scenario"], recorded_overrides(record)
     month = lambda text: dt.date.fromisoformat(f"{text}-01")  # noqa: E731  ("2021-01")
     return Scenario(name=s["name"], label=s.get("label") or {}, description=s.get("description", ""),
                     start=month(s["start"]), end=month(s["end"]), households=s["households"],
@@ -187,9 +185,15 @@ def run_design(run_dir, tree, method, size=None, max_runs=MAX_RUNS, workers=None
     table : pandas.DataFrame
         The indices (see ``indices``).
     """
+    return _run_planned(plan(run_dir, tree, method, size, max_runs, workers), run_dir, tree, method, workers,
+                        seed, progress)
+
+
+def _run_planned(planned, run_dir, tree, method, workers, seed, progress=True):
+    """``run_design`` once ``plan`` has checked everything."""
     from .ensemble import run_ensemble
     from .sensitivity import read
-    record, scenario, paths, size, runs = plan(run_dir, tree, method, size, max_runs, workers)
+    record, scenario, paths, size, runs = planned
     X = unit_sample(method, paths, size, seed)
     draws = uncertainties.from_quantiles(scenario.parameters, paths,
                                          np.clip(X[:, :len(paths)], QUANTILE_EDGE, 1 - QUANTILE_EDGE))
@@ -253,10 +257,10 @@ def run_command(run_dir, tree, methods, seed=0, size=None, max_runs=None, worker
         return "\n".join([f"{out}: {len(table)} indices ({', '.join(sorted(set(table.method)))})",
                           *summary(table, shown)])
     method = designs[0]
-    _, _, paths, size, runs = plan(run_dir, tree, method, size, max_runs, workers)
-    design_dir, table = run_design(run_dir, tree, method, size, max_runs, workers, seed)
+    planned = plan(run_dir, tree, method, size, max_runs, workers)
+    record, _, paths, size, runs = planned
+    design_dir, table = _run_planned(planned, run_dir, tree, method, workers, seed)
     out = write(design_dir, table, RANKED_BY[method])
-    record = json.loads((Path(run_dir) / "run.json").read_text(encoding="utf-8"))
     lines = [f"{method}: {runs:,} model runs ({len(paths)} parameters + dummy, size {size}) in {design_dir}",
              f"{out}: {len(table)} indices ({', '.join(METHOD_NAMES[method])})"]
     if record.get("draws", "prior") != "prior":
